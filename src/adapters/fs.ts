@@ -1,0 +1,295 @@
+/**
+ * The file-system edge: turning folders and files into tar entries, and
+ * writing outputs atomically. The only part of the builder that touches the
+ * disk; it goes through `node:` modules, which Deno, Bun and Node all offer.
+ *
+ * @module
+ */
+
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { InputError, ScratchbuildError } from "../errors.ts";
+import type { EntryContent, TarEntry } from "../tar/entry.ts";
+
+/** A source as the CLI names it: `SRC[:DEST]`. */
+export interface SourceSpec {
+  /** Path on this machine. */
+  src: string;
+  /** Absolute destination in the image; default `/` for a folder, `/<name>` for a file. */
+  dest?: string;
+}
+
+function describeError(e: unknown): string {
+  const code = (e as { code?: string })?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or folder";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOTDIR":
+      return "a part of the path is not a folder";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    default:
+      return (e as Error)?.message ?? String(e);
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isSocket()) return "a socket";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  return "an unsupported file type";
+}
+
+/** Lazily read file content: the bytes are read only when the tar writer needs them. */
+function fileContent(path: string, size: number): EntryContent {
+  return {
+    size,
+    async arrayBuffer(): Promise<ArrayBuffer> {
+      try {
+        const buf = await readFile(path);
+        return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+      } catch (e) {
+        throw new InputError(`Cannot read "${path}": ${describeError(e)}`, { cause: e });
+      }
+    },
+  };
+}
+
+async function checkReadable(path: string): Promise<void> {
+  try {
+    const handle = await open(path, "r");
+    await handle.close();
+  } catch (e) {
+    throw new InputError(`Cannot read "${path}": ${describeError(e)}`, { cause: e });
+  }
+}
+
+async function entryFor(path: string, dest: string, st: Stats): Promise<TarEntry> {
+  const mode = st.mode & 0o7777;
+  if (st.isSymbolicLink()) {
+    return { path: dest, type: "symlink", mode: 0o777, linkname: await readlink(path) };
+  }
+  if (st.isDirectory()) return { path: dest, type: "directory", mode };
+  if (st.isFile()) {
+    await checkReadable(path);
+    return { path: dest, type: "file", mode, content: fileContent(path, st.size) };
+  }
+  throw new InputError(
+    `Cannot add "${path}": it is ${kindOf(st)}; only files, folders and symlinks go into an image`,
+  );
+}
+
+async function walk(dir: string, dest: string, out: TarEntry[]): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    throw new InputError(`Cannot read folder "${dir}": ${describeError(e)}`, { cause: e });
+  }
+  names.sort();
+  for (const name of names) {
+    const path = join(dir, name);
+    const target = dest === "/" ? `/${name}` : `${dest}/${name}`;
+    const st = await lstat(path);
+    out.push(await entryFor(path, target, st));
+    if (st.isDirectory()) await walk(path, target, out);
+  }
+}
+
+/**
+ * Reads a source into tar entries. A folder's contents go under DEST (default
+ * `/`), any depth, with symlinks kept as symlinks; a file goes to DEST
+ * (default `/<name>`, or `DEST/<name>` when DEST ends in `/`). The source
+ * itself is followed if it is a symlink, as `COPY` does. Permission bits are
+ * kept; owners and times are left to the build options.
+ *
+ * @example
+ * ```ts
+ * import { readSource } from "./fs.ts";
+ * const entries = await readSource({ src: "testdata/rootfs", dest: "/" });
+ * console.log(entries.some((e) => e.path === "/bin/hello")); // true
+ * ```
+ */
+export async function readSource(spec: SourceSpec): Promise<TarEntry[]> {
+  let st: Stats;
+  try {
+    st = await stat(spec.src);
+  } catch (e) {
+    throw new InputError(`Cannot read source "${spec.src}": ${describeError(e)}`, { cause: e });
+  }
+  if (st.isDirectory()) {
+    const dest = (spec.dest ?? "/").replace(/\/+$/, "") || "/";
+    const out: TarEntry[] = [];
+    if (dest !== "/") out.push({ path: dest, type: "directory", mode: st.mode & 0o7777 });
+    await walk(spec.src, dest, out);
+    return out;
+  }
+  let dest = spec.dest ?? `/${basename(spec.src)}`;
+  if (dest.endsWith("/")) dest += basename(spec.src);
+  return [await entryFor(spec.src, dest, st)];
+}
+
+/**
+ * Reads several sources in order; later ones win where paths collide.
+ *
+ * @example
+ * ```ts
+ * import { readSources } from "./fs.ts";
+ * const entries = await readSources([{ src: "testdata/rootfs/bin/hello", dest: "/app" }]);
+ * console.log(entries[0].path); // "/app"
+ * ```
+ */
+export async function readSources(specs: readonly SourceSpec[]): Promise<TarEntry[]> {
+  const all: TarEntry[] = [];
+  for (const spec of specs) all.push(...await readSource(spec));
+  return all;
+}
+
+function tempName(path: string): string {
+  const rand = crypto.getRandomValues(new Uint32Array(2)).join("");
+  return join(dirname(path), `.${basename(path)}.tmp-${rand}`);
+}
+
+async function checkParentFolder(what: string, path: string): Promise<void> {
+  const parent = dirname(path);
+  let st: Stats;
+  try {
+    st = await stat(parent);
+  } catch (e) {
+    throw new ScratchbuildError(
+      "OUTPUT",
+      `Cannot write ${what} "${path}": folder "${parent}": ${describeError(e)}`,
+      { cause: e },
+    );
+  }
+  if (!st.isDirectory()) {
+    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": "${parent}" is not a folder`);
+  }
+}
+
+/**
+ * Writes a file atomically: into a temporary name beside it, then renamed
+ * over the target, so a reader never sees half a file.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./fs.ts";
+ * await writeFileAtomic("/tmp/scratchbuild-example.txt", new TextEncoder().encode("hi"));
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  what = "file",
+): Promise<void> {
+  await checkParentFolder(what, path);
+  const tmp = tempName(path);
+  try {
+    await writeFile(tmp, bytes, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": ${describeError(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/** One file of a folder output: relative path and bytes. */
+export interface OutputFile {
+  /** Path relative to the folder, `/`-separated. */
+  path: string;
+  /** Content. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Writes files into a folder. A new folder is written whole under a temporary
+ * name and renamed into place; in an existing folder, files that are already
+ * there are kept (blobs are content-addressed), new ones are written
+ * atomically one by one, and the files named in `last` are written after all
+ * others (an index must never point at a blob not yet written).
+ *
+ * @example
+ * ```ts
+ * import { writeFolder } from "./fs.ts";
+ * await writeFolder("/tmp/scratchbuild-example", [{ path: "a.txt", bytes: new Uint8Array(1) }]);
+ * ```
+ */
+export async function writeFolder(
+  dir: string,
+  files: readonly OutputFile[],
+  options: { what?: string; last?: string[]; replace?: string[] } = {},
+): Promise<void> {
+  const what = options.what ?? "folder";
+  const last = new Set(options.last ?? []);
+  const replace = new Set([...(options.replace ?? []), ...last]);
+  const ordered = [...files.filter((f) => !last.has(f.path)), ...files.filter((f) => last.has(f.path))];
+  let exists = false;
+  try {
+    exists = (await stat(dir)).isDirectory();
+    if (!exists) throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": it is not a folder`);
+  } catch (e) {
+    if (e instanceof ScratchbuildError) throw e;
+  }
+  if (!exists) {
+    await checkParentFolder(what, dir);
+    const tmp = tempName(dir);
+    try {
+      for (const f of ordered) {
+        const path = join(tmp, ...f.path.split("/"));
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, f.bytes, { mode: 0o644 });
+      }
+      await rename(tmp, dir);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": ${describeError(e)}`, {
+        cause: e,
+      });
+    }
+    return;
+  }
+  for (const f of ordered) {
+    const path = join(dir, ...f.path.split("/"));
+    if (!replace.has(f.path)) {
+      try {
+        const st = await stat(path);
+        if (st.isFile() && st.size === f.bytes.length) continue;
+      } catch {
+        // Not there yet: write it.
+      }
+    }
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": ${describeError(e)}`, {
+        cause: e,
+      });
+    }
+    await writeFileAtomic(path, f.bytes, what);
+  }
+}
+
+/**
+ * Reads a file if it exists.
+ *
+ * @example
+ * ```ts
+ * import { readFileIfExists } from "./fs.ts";
+ * console.log(await readFileIfExists("/nonexistent/file")); // undefined
+ * ```
+ */
+export async function readFileIfExists(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    if ((e as { code?: string })?.code === "ENOENT") return undefined;
+    throw new ScratchbuildError("OUTPUT", `Cannot read "${path}": ${describeError(e)}`, { cause: e });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Deterministic gzip over fflate. The input is cut into fixed-size blocks and
+ * each block is compressed on its own with `gzipSync` (mtime 0, no file
+ * name, a fixed level), giving a multi-member gzip stream that every gunzip
+ * reads as one. Because the blocks are fixed, the bytes depend only on the
+ * input and the level: never on how the input arrived in chunks, nor on the
+ * runtime. Fixed blocks also let blocks be compressed in parallel.
+ *
+ * fflate's streaming `Gzip`/`Deflate` classes and `CompressionStream` are not
+ * used on purpose: the former have an open corruption bug and chunk-dependent
+ * output, the latter differs per runtime.
+ *
+ * @module
+ */
+
+import { gzipSync } from "fflate";
+import { UsageError } from "../errors.ts";
+
+/** The default block size: 1 MiB, about 0.1 % larger than one gzip member. */
+export const DEFAULT_BLOCK_SIZE = 1024 * 1024;
+
+/** The default compression level. */
+export const DEFAULT_LEVEL = 6;
+
+/** Options for deterministic gzip. */
+export interface GzipOptions {
+  /** Compression level 0–9; default 6. */
+  level?: number;
+  /** Block size in bytes; default 1 MiB. Output bytes depend on it. */
+  blockSize?: number;
+}
+
+type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+function checkOptions(options: GzipOptions): { level: Level; blockSize: number } {
+  const level = options.level ?? DEFAULT_LEVEL;
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new UsageError(`Cannot compress with level ${level}: use a whole number from 0 to 9`);
+  }
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!Number.isInteger(blockSize) || blockSize < 1024) {
+    throw new UsageError(`Cannot compress with block size ${blockSize}: use at least 1024 bytes`);
+  }
+  return { level: level as Level, blockSize };
+}
+
+function gzipBlock(block: Uint8Array, level: Level): Uint8Array {
+  return gzipSync(block, { level, mtime: 0 });
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Gzips bytes deterministically, as a multi-member stream of fixed blocks.
+ *
+ * @example
+ * ```ts
+ * import { gzipBlocks } from "./gzip.ts";
+ * import { gunzipSync } from "fflate";
+ * const data = new TextEncoder().encode("hello hello hello");
+ * const gz = gzipBlocks(data, { level: 9 });
+ * console.log(new TextDecoder().decode(gunzipSync(gz))); // "hello hello hello"
+ * ```
+ */
+export function gzipBlocks(data: Uint8Array, options: GzipOptions = {}): Uint8Array {
+  const { level, blockSize } = checkOptions(options);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  // An empty input still needs one (empty) member to be valid gzip.
+  for (let offset = 0; offset < data.length || offset === 0; offset += blockSize) {
+    const part = gzipBlock(data.subarray(offset, offset + blockSize), level);
+    parts.push(part);
+    total += part.length;
+    if (data.length === 0) break;
+  }
+  return concat(parts, total);
+}
+
+/**
+ * A `TransformStream` that gzips whatever arrives into exactly the bytes
+ * {@link gzipBlocks} gives for the whole input, whatever the chunking.
+ *
+ * @example
+ * ```ts
+ * import { gzipBlockStream } from "./gzip.ts";
+ * const input = new Blob([new Uint8Array(10), new Uint8Array(5)]).stream();
+ * const gz = new Uint8Array(await new Response(input.pipeThrough(gzipBlockStream())).arrayBuffer());
+ * console.log(gz[0] === 0x1f && gz[1] === 0x8b); // true
+ * ```
+ */
+export function gzipBlockStream(options: GzipOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const { level, blockSize } = checkOptions(options);
+  let pending = new Uint8Array(blockSize);
+  let filled = 0;
+  let emitted = false;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(blockSize - filled, chunk.length - offset);
+        pending.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === blockSize) {
+          controller.enqueue(gzipBlock(pending, level));
+          emitted = true;
+          pending = new Uint8Array(blockSize);
+          filled = 0;
+        }
+      }
+    },
+    flush(controller) {
+      if (filled > 0 || !emitted) controller.enqueue(gzipBlock(pending.subarray(0, filled), level));
+    },
+  });
+}

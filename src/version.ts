@@ -1,0 +1,8 @@
+/**
+ * The version of scratchbuild, sent as part of the `User-Agent`.
+ *
+ * @module
+ */
+
+/** The package version. Kept equal to `deno.json` and `package.json` by a test. */
+export const VERSION = "0.1.0";
