@@ -15,7 +15,7 @@
  */
 
 import { readSources } from "./adapters/fs.ts";
-import { writeOutput } from "./adapters/output.ts";
+import { writeOutput, type WrittenOutput } from "./adapters/output.ts";
 import * as proc from "./adapters/process.ts";
 import { createImage } from "./build.ts";
 import { type BuildPlan, parseCommand, USAGE } from "./cli_args.ts";
@@ -35,8 +35,8 @@ export interface BuildReport {
   config: { digest: string; size: number };
   /** Layers. */
   layers: { digest: string; size: number; diffID: string; mediaType: string }[];
-  /** Local outputs written, as specs. */
-  outputs: string[];
+  /** Local outputs written. */
+  outputs: WrittenOutput[];
 }
 
 /** Where the CLI reads and writes; the real process by default, replaceable in tests. */
@@ -51,7 +51,7 @@ export interface CliIO {
   stdin(): Promise<string>;
 }
 
-function report(image: Image, outputs: string[]): BuildReport {
+function report(image: Image, outputs: WrittenOutput[]): BuildReport {
   const m = image.manifestBlob.descriptor;
   return {
     digest: m.digest,
@@ -106,11 +106,11 @@ export async function runBuild(
     annotations: plan.annotations,
   });
   await log(`Built ${image.manifestBlob.descriptor.digest}`);
-  const outputs: string[] = [];
+  const outputs: WrittenOutput[] = [];
   for (const spec of plan.outputs) {
     const written = await writeOutput(image, spec);
     outputs.push(written);
-    await log(`Wrote ${written}`);
+    await log(`Wrote ${written.output} (${written.digest})`);
   }
   return report(image, outputs);
 }

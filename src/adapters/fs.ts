@@ -6,7 +6,18 @@
  * @module
  */
 
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { InputError, ScratchbuildError } from "../errors.ts";
@@ -30,6 +41,8 @@ function describeError(e: unknown): string {
       return "permission denied";
     case "ENOTDIR":
       return "a part of the path is not a folder";
+    case "EISDIR":
+      return "it is a folder";
     case "ELOOP":
       return "too many levels of symbolic links";
     default:
@@ -168,7 +181,10 @@ async function checkParentFolder(what: string, path: string): Promise<void> {
     );
   }
   if (!st.isDirectory()) {
-    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": "${parent}" is not a folder`);
+    throw new ScratchbuildError(
+      "OUTPUT",
+      `Cannot write ${what} "${path}": "${parent}" is not a folder`,
+    );
   }
 }
 
@@ -229,11 +245,16 @@ export async function writeFolder(
   const what = options.what ?? "folder";
   const last = new Set(options.last ?? []);
   const replace = new Set([...(options.replace ?? []), ...last]);
-  const ordered = [...files.filter((f) => !last.has(f.path)), ...files.filter((f) => last.has(f.path))];
+  const ordered = [
+    ...files.filter((f) => !last.has(f.path)),
+    ...files.filter((f) => last.has(f.path)),
+  ];
   let exists = false;
   try {
     exists = (await stat(dir)).isDirectory();
-    if (!exists) throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": it is not a folder`);
+    if (!exists) {
+      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": it is not a folder`);
+    }
   } catch (e) {
     if (e instanceof ScratchbuildError) throw e;
   }
@@ -289,7 +310,11 @@ export async function readFileIfExists(path: string): Promise<Uint8Array | undef
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    if ((e as { code?: string })?.code === "ENOENT") return undefined;
-    throw new ScratchbuildError("OUTPUT", `Cannot read "${path}": ${describeError(e)}`, { cause: e });
+    // ENOTDIR: a part of the path is a file, so this file does not exist either.
+    const code = (e as { code?: string })?.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new ScratchbuildError("OUTPUT", `Cannot read "${path}": ${describeError(e)}`, {
+      cause: e,
+    });
   }
 }

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { ScratchbuildError } from "../errors.ts";
-import type { Image } from "../image/image.ts";
+import { convertImage, type Image } from "../image/image.ts";
 import { canonicalJSON } from "../image/json.ts";
 import type { Index } from "../image/types.ts";
 import { dockerArchive } from "../output/docker_archive.ts";
@@ -30,15 +30,27 @@ async function existingIndex(dir: string): Promise<Index | undefined> {
   } catch (e) {
     throw new ScratchbuildError(
       "OUTPUT",
-      `Cannot add to OCI layout "${dir}": its index.json is not a valid image index (${(e as Error).message})`,
+      `Cannot add to OCI layout "${dir}": its index.json is not a valid image index (${
+        (e as Error).message
+      })`,
     );
   }
 }
 
+/** What {@link writeOutput} wrote. */
+export interface WrittenOutput {
+  /** The output, in its CLI form (`oci:out/oci:latest`). */
+  output: string;
+  /** Digest of the manifest written there (docker-archive: the config digest, its image ID). */
+  digest: string;
+}
+
 /**
- * Writes an image to one local output and returns its spec as a string.
- * Several tags may share one OCI layout folder: blobs are shared, and
- * `index.json` is rewritten atomically after every blob is in place.
+ * Writes an image to one local output. Several tags may share one OCI layout
+ * folder: blobs are shared, and `index.json` is rewritten atomically after
+ * every blob is in place. OCI layouts and archives always hold an OCI
+ * manifest (their readers accept nothing else), converted from a Docker
+ * image when needed: same layers and config, another manifest digest.
  *
  * @example
  * ```ts
@@ -48,31 +60,36 @@ async function existingIndex(dir: string): Promise<Index | undefined> {
  * await writeOutput(image, { kind: "oci-archive", path: "/tmp/scratchbuild-example.tar", tag: "latest" });
  * ```
  */
-export async function writeOutput(image: Image, spec: OutputSpec): Promise<string> {
+export async function writeOutput(image: Image, spec: OutputSpec): Promise<WrittenOutput> {
+  const output = formatOutputSpec(spec);
   switch (spec.kind) {
     case "oci": {
+      image = await convertImage(image, "oci");
       const index = indexWithImage(await existingIndex(spec.path), image, spec.tag);
       await writeFolder(
         spec.path,
         [
           { path: "oci-layout", bytes: OCI_LAYOUT_FILE },
-          ...imageBlobs(image).map((b) => ({ path: blobPath(b.descriptor.digest), bytes: b.bytes })),
+          ...imageBlobs(image).map((b) => ({
+            path: blobPath(b.descriptor.digest),
+            bytes: b.bytes,
+          })),
           { path: "index.json", bytes: canonicalJSON(index) },
         ],
         { what: "OCI layout", last: ["index.json"] },
       );
-      break;
+      return { output, digest: image.manifestBlob.descriptor.digest };
     }
     case "oci-archive":
+      image = await convertImage(image, "oci");
       await writeFileAtomic(spec.path, await ociArchive(image, spec.tag), "OCI archive");
-      break;
+      return { output, digest: image.manifestBlob.descriptor.digest };
     case "docker-archive":
       await writeFileAtomic(
         spec.path,
         await dockerArchive(image, spec.repoTag ? [spec.repoTag] : []),
         "docker archive",
       );
-      break;
+      return { output, digest: image.configBlob.descriptor.digest };
   }
-  return formatOutputSpec(spec);
 }

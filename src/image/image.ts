@@ -113,3 +113,36 @@ export async function assembleImage(
     },
   };
 }
+
+/**
+ * The same image with the other family's media types: the layer and config
+ * bytes stay the same (so do their digests); only the manifest changes. OCI
+ * layouts need this, since their readers (skopeo, umoci) accept only OCI
+ * manifests there.
+ *
+ * @example
+ * ```ts
+ * import { assembleImage, convertImage } from "./image.ts";
+ * const docker = await assembleImage({ os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [] } }, []);
+ * const oci = await convertImage(docker, "oci");
+ * console.log(oci.manifest.mediaType); // application/vnd.oci.image.manifest.v1+json
+ * ```
+ */
+export async function convertImage(
+  image: Image,
+  format: ImageFormat,
+  options: Omit<AssembleOptions, "format"> = {},
+): Promise<Image> {
+  if (image.format === format) return image;
+  const from = mediaTypesFor(image.format);
+  const to = mediaTypesFor(format);
+  const layers = image.layers.map((l) => ({
+    ...l,
+    mediaType: l.mediaType === from.layerGzip
+      ? to.layerGzip
+      : l.mediaType === from.layerTar
+      ? to.layerTar
+      : l.mediaType,
+  }));
+  return await assembleImage(image.config, layers, { ...options, format });
+}

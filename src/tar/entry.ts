@@ -92,7 +92,9 @@ export interface PrepareOptions {
  * ```
  */
 export function normalizePath(path: string): string {
-  if (path.includes("\0")) throw new InputError(`Cannot use path "${path}": it contains a NUL byte`);
+  if (path.includes("\0")) {
+    throw new InputError(`Cannot use path "${path}": it contains a NUL byte`);
+  }
   const parts: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
@@ -101,7 +103,9 @@ export function normalizePath(path: string): string {
     }
     parts.push(part);
   }
-  if (parts.length === 0) throw new UsageError(`Cannot use path "${path}": it names the image root`);
+  if (parts.length === 0) {
+    throw new UsageError(`Cannot use path "${path}": it names the image root`);
+  }
   return parts.join("/");
 }
 
@@ -156,7 +160,9 @@ export function prepareEntries(
       throw new InputError(`Cannot add "${entry.path}": unsupported entry type "${entry.type}"`);
     }
     if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
-      throw new InputError(`Cannot add "${entry.path}": mode ${entry.mode} is not within 0..0o7777`);
+      throw new InputError(
+        `Cannot add "${entry.path}": mode ${entry.mode} is not within 0..0o7777`,
+      );
     }
     if (entry.type === "symlink" && !entry.linkname) {
       throw new InputError(`Cannot add "${entry.path}": a symlink needs a target`);
@@ -180,12 +186,10 @@ export function prepareEntries(
       byPath.set(path, prepared);
       continue;
     }
-    if (existing) {
-      // A file replacing a folder (or the reverse) drops what was under the old one.
-      if (existing.type === "directory") {
-        for (const key of [...byPath.keys()]) {
-          if (key.startsWith(path + "/")) byPath.delete(key);
-        }
+    if (prepared.type !== "directory") {
+      // Anything but a folder at this path drops what was under it before.
+      for (const key of [...byPath.keys()]) {
+        if (key.startsWith(path + "/")) byPath.delete(key);
       }
     }
     byPath.set(path, prepared);

@@ -61,8 +61,11 @@ function splitUstarPath(path: string): { prefix: string; name: string } | undefi
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   const bodyLength = encoder.encode(body).length;
-  let length = bodyLength + String(bodyLength).length;
-  if (String(length).length !== String(length - bodyLength).length) length += 1;
+  const digits = String(bodyLength).length;
+  // Adding the length's own digits may carry it into one more digit (e.g. 98 + 2 = 100).
+  const length = String(bodyLength + digits).length > digits
+    ? bodyLength + digits + 1
+    : bodyLength + digits;
   return `${length}${body}`;
 }
 
@@ -214,7 +217,9 @@ export function encodeHeader(entry: PreparedEntry): Uint8Array {
 async function contentBytes(entry: PreparedEntry): Promise<Uint8Array> {
   const content: EntryContent | undefined = entry.content;
   if (content === undefined) return new Uint8Array(0);
-  const bytes = content instanceof Uint8Array ? content : new Uint8Array(await content.arrayBuffer());
+  const bytes = content instanceof Uint8Array
+    ? content
+    : new Uint8Array(await content.arrayBuffer());
   if (bytes.length !== entry.size) {
     throw new InputError(
       `Cannot add "${entry.path}": its size changed while reading (${entry.size} → ${bytes.length} bytes)`,
