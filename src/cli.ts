@@ -19,9 +19,12 @@ import { writeOutput, type WrittenOutput } from "./adapters/output.ts";
 import * as proc from "./adapters/process.ts";
 import { createImage } from "./build.ts";
 import { type BuildPlan, parseCommand, USAGE } from "./cli_args.ts";
-import { ScratchbuildError } from "./errors.ts";
+import { ScratchbuildError, UsageError } from "./errors.ts";
 import type { Image } from "./image/image.ts";
 import { VERSION } from "./version.ts";
+import { resolveCredentials } from "./adapters/docker_config.ts";
+import { type PushedBlob, pushImage } from "./registry/push.ts";
+import { parseReference } from "./registry/reference.ts";
 
 /** The `--json` report of one build. */
 export interface BuildReport {
@@ -37,6 +40,18 @@ export interface BuildReport {
   layers: { digest: string; size: number; diffID: string; mediaType: string }[];
   /** Local outputs written. */
   outputs: WrittenOutput[];
+  /** Every `HOST/NAME:TAG@DIGEST` pushed (with `--tag`). */
+  pushed?: string[];
+  /** Per blob and repository: uploaded, mounted or already present (with `--tag`). */
+  blobs?: PushedBlob[];
+}
+
+/** Secrets and settings for pushing that do not belong in the plan. */
+export interface PushContext {
+  /** Environment (credential lookup, `DOCKER_CONFIG`). */
+  env: Record<string, string | undefined>;
+  /** The password read by `--password-stdin`. */
+  password?: string;
 }
 
 /** Where the CLI reads and writes; the real process by default, replaceable in tests. */
@@ -82,7 +97,10 @@ function report(image: Image, outputs: WrittenOutput[]): BuildReport {
 export async function runBuild(
   plan: BuildPlan,
   log: (line: string) => Promise<void> = async () => {},
+  push: PushContext = { env: {} },
 ): Promise<BuildReport> {
+  // Refuse a bad reference before any work is done.
+  const targets = plan.tags.map(parseReference);
   const entries = await readSources(plan.sources);
   const image = await createImage({
     entries,
@@ -112,7 +130,30 @@ export async function runBuild(
     outputs.push(written);
     await log(`Wrote ${written.output} (${written.digest})`);
   }
-  return report(image, outputs);
+  const result = report(image, outputs);
+  if (targets.length === 0) return result;
+  const pending: Promise<void>[] = [];
+  const pushed = await pushImage(image, targets, {
+    insecure: plan.insecure,
+    chunkSize: plan.chunkSize || undefined,
+    concurrency: plan.concurrency,
+    credentials: (host) =>
+      resolveCredentials(host, {
+        username: plan.username,
+        password: push.password,
+        token: plan.token,
+        env: push.env,
+      }),
+    onProgress: (e) => {
+      if (e.type === "blob-done") {
+        pending.push(log(`${e.registry}/${e.repository}: ${e.digest} ${e.status}`));
+      } else if (e.type === "manifest-done") {
+        pending.push(log(`Pushed ${e.registry}/${e.repository}:${e.reference}`));
+      }
+    },
+  });
+  await Promise.all(pending);
+  return { ...result, pushed: pushed.pushed, blobs: pushed.blobs };
 }
 
 /**
@@ -143,7 +184,11 @@ export async function main(argv: readonly string[], io?: Partial<CliIO>): Promis
     }
     const plan = command.plan;
     const log = plan.quiet ? undefined : (line: string) => out.stderr(line + "\n");
-    const result = await runBuild(plan, log);
+    const password = plan.passwordStdin ? (await out.stdin()).replace(/\r?\n$/, "") : undefined;
+    if (plan.passwordStdin && !password) {
+      throw new UsageError("Cannot read the password: --password-stdin got nothing on standard input");
+    }
+    const result = await runBuild(plan, log, { env: out.env, password });
     await out.stdout(plan.json ? JSON.stringify(result, null, 2) + "\n" : result.digest + "\n");
     return 0;
   } catch (e) {

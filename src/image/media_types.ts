@@ -28,6 +28,13 @@ export const MediaTypeOCILayer = "application/vnd.oci.image.layer.v1.tar+gzip";
 /** OCI uncompressed layer. */
 export const MediaTypeOCILayerUncompressed = "application/vnd.oci.image.layer.v1.tar";
 
+/** The seed's name for {@link MediaTypeDockerManifest}. */
+export const MediaTypeManifest = MediaTypeDockerManifest;
+/** The seed's name for {@link MediaTypeDockerImageConfig}. */
+export const MediaTypeImageConfig = MediaTypeDockerImageConfig;
+/** The seed's name for {@link MediaTypeDockerLayer}. */
+export const MediaTypeLayer = MediaTypeDockerLayer;
+
 /** The two manifest families scratchbuild writes. */
 export type ImageFormat = "docker" | "oci";
 

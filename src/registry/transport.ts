@@ -205,6 +205,20 @@ export class Transport {
     throw await this.#error(req, url, res, sent !== undefined, refreshed);
   }
 
+  /**
+   * The `Authorization` value requests to `registry` needing `scopes` carry:
+   * asks the registry how it authenticates (once), then fetches and caches a
+   * bearer token if it wants one. `undefined` for registries that want none.
+   */
+  async authorization(
+    registry: string,
+    scopes: string[],
+    action: string,
+  ): Promise<string | undefined> {
+    await this.#ping(registry, action);
+    return await this.#auth.authorization(registry, scopes, { action });
+  }
+
   /** Learns how a registry authenticates, once per registry. */
   #ping(registry: string, action: string): Promise<void> {
     let ping = this.#pings.get(registry);
