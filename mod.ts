@@ -47,7 +47,15 @@ export { VERSION } from "./src/version.ts";
 export { Client, type ClientOptions } from "./src/client.ts";
 export * from "./src/registry/reference.ts";
 export * from "./src/registry/challenge.ts";
-export { type Credentials, type CredentialsSource, pullScope, pushScope } from "./src/registry/auth.ts";
+export {
+  type Credentials,
+  type CredentialsSource,
+  pullScope,
+  pushScope,
+} from "./src/registry/auth.ts";
 export * from "./src/registry/transport.ts";
 export * from "./src/registry/push.ts";
-export { resolveCredentials, type ResolveCredentialsOptions } from "./src/adapters/docker_config.ts";
+export {
+  resolveCredentials,
+  type ResolveCredentialsOptions,
+} from "./src/adapters/docker_config.ts";

@@ -186,7 +186,9 @@ export async function main(argv: readonly string[], io?: Partial<CliIO>): Promis
     const log = plan.quiet ? undefined : (line: string) => out.stderr(line + "\n");
     const password = plan.passwordStdin ? (await out.stdin()).replace(/\r?\n$/, "") : undefined;
     if (plan.passwordStdin && !password) {
-      throw new UsageError("Cannot read the password: --password-stdin got nothing on standard input");
+      throw new UsageError(
+        "Cannot read the password: --password-stdin got nothing on standard input",
+      );
     }
     const result = await runBuild(plan, log, { env: out.env, password });
     await out.stdout(plan.json ? JSON.stringify(result, null, 2) + "\n" : result.digest + "\n");

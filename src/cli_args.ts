@@ -10,7 +10,7 @@ import { UsageError } from "./errors.ts";
 import type { Compression, ImageFormat } from "./image/media_types.ts";
 import { parsePlatform } from "./image/platform.ts";
 import type { Platform } from "./image/types.ts";
-import { parseOutputSpec, type OutputSpec } from "./output/spec.ts";
+import { type OutputSpec, parseOutputSpec } from "./output/spec.ts";
 
 /** Everything one `scratchbuild build` run does, decided before any work starts. */
 export interface BuildPlan {
@@ -224,7 +224,9 @@ export function parseArgv(flag: string, value: string): string[] {
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new UsageError(`Cannot parse ${flag} ${value}: it starts with "[" but is not valid JSON`);
+      throw new UsageError(
+        `Cannot parse ${flag} ${value}: it starts with "[" but is not valid JSON`,
+      );
     }
     if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === "string")) {
       throw new UsageError(`Cannot parse ${flag} ${value}: expected a JSON array of strings`);
@@ -266,14 +268,18 @@ function parseKeyValue(flag: string, value: string): [string, string] {
 
 function parseInteger(flag: string, value: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`Cannot parse ${flag} "${value}": expected a whole number from ${min} to ${max}`);
+    throw new UsageError(
+      `Cannot parse ${flag} "${value}": expected a whole number from ${min} to ${max}`,
+    );
   }
   return Number(value);
 }
 
 function parseSize(flag: string, value: string): number {
   const m = /^([0-9]+)([kmg]i?b?)?$/i.exec(value);
-  if (!m) throw new UsageError(`Cannot parse ${flag} "${value}": expected a size like 5242880 or 5MiB`);
+  if (!m) {
+    throw new UsageError(`Cannot parse ${flag} "${value}": expected a size like 5242880 or 5MiB`);
+  }
   const unit = (m[2] ?? "").toLowerCase()[0];
   const factor = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
   return Number(m[1]) * factor;
@@ -339,7 +345,9 @@ export function parseCommand(
     const name = SHORT[rawName] ?? rawName;
     const kind = FLAGS[name];
     if (kind === undefined) {
-      throw new UsageError(`Cannot parse arguments: unknown flag "${rawName}" (see scratchbuild --help)`);
+      throw new UsageError(
+        `Cannot parse arguments: unknown flag "${rawName}" (see scratchbuild --help)`,
+      );
     }
     let value: string;
     if (kind === "bool") {
@@ -350,7 +358,9 @@ export function parseCommand(
     } else if (eq !== -1 && arg.startsWith("--")) {
       value = arg.slice(eq + 1);
     } else {
-      if (i + 1 >= argv.length) throw new UsageError(`Cannot parse arguments: ${name} needs a value`);
+      if (i + 1 >= argv.length) {
+        throw new UsageError(`Cannot parse arguments: ${name} needs a value`);
+      }
       value = argv[++i];
     }
     if (kind !== "repeat" && values.has(name)) {
@@ -366,7 +376,9 @@ export function parseCommand(
   const [command, ...rest] = positional;
   if (command === undefined) return { kind: "help" };
   if (command !== "build") {
-    throw new UsageError(`Cannot run "${command}": unknown command; try "scratchbuild build --help"`);
+    throw new UsageError(
+      `Cannot run "${command}": unknown command; try "scratchbuild build --help"`,
+    );
   }
 
   const sources = rest.map(parseSourceSpec);
@@ -377,7 +389,11 @@ export function parseCommand(
   let owner: BuildPlan["owner"];
   if (ownerValue !== undefined) {
     const m = /^([0-9]+):([0-9]+)$/.exec(ownerValue);
-    if (!m) throw new UsageError(`Cannot parse --owner "${ownerValue}": expected UID:GID, e.g. 65532:65532`);
+    if (!m) {
+      throw new UsageError(
+        `Cannot parse --owner "${ownerValue}": expected UID:GID, e.g. 65532:65532`,
+      );
+    }
     owner = { uid: Number(m[1]), gid: Number(m[2]) };
   }
   const entrypoint = one("--entrypoint");
@@ -405,7 +421,9 @@ export function parseCommand(
     volumes: all("--volume"),
     labels: Object.fromEntries(all("--label").map((v) => parseKeyValue("--label", v))),
     stopSignal: one("--stop-signal"),
-    annotations: Object.fromEntries(all("--annotation").map((v) => parseKeyValue("--annotation", v))),
+    annotations: Object.fromEntries(
+      all("--annotation").map((v) => parseKeyValue("--annotation", v)),
+    ),
     outputs: all("--output").map(parseOutputSpec),
     tags: all("--tag"),
     insecure: values.has("--insecure"),
@@ -424,10 +442,14 @@ export function parseCommand(
     throw new UsageError(`Cannot use --workdir "${plan.workdir}": it must be an absolute path`);
   }
   for (const v of plan.volumes) {
-    if (!v.startsWith("/")) throw new UsageError(`Cannot use --volume "${v}": it must be an absolute path`);
+    if (!v.startsWith("/")) {
+      throw new UsageError(`Cannot use --volume "${v}": it must be an absolute path`);
+    }
   }
   if (Object.keys(plan.annotations).length > 0 && plan.format !== "oci") {
-    throw new UsageError("Cannot use --annotation with --format docker: annotations need --format oci");
+    throw new UsageError(
+      "Cannot use --annotation with --format docker: annotations need --format oci",
+    );
   }
   if (plan.passwordStdin && plan.username === undefined) {
     throw new UsageError("Cannot use --password-stdin without --username");

@@ -13,8 +13,8 @@ import { assembleImage } from "./image/image.ts";
 import type { ImageFormat } from "./image/media_types.ts";
 import type { ContainerConfig, Platform } from "./image/types.ts";
 import { layerFromTar } from "./layer.ts";
-import { pushScope, type Credentials } from "./registry/auth.ts";
-import { type PushResult, pushImage } from "./registry/push.ts";
+import { type Credentials, pushScope } from "./registry/auth.ts";
+import { pushImage, type PushResult } from "./registry/push.ts";
 import { DOCKER_HUB_REGISTRY, isLoopbackHost, makeReference } from "./registry/reference.ts";
 import { Transport } from "./registry/transport.ts";
 

@@ -10,7 +10,7 @@ import { gzipBlocks } from "./compress/gzip.ts";
 import { sha256 } from "./digest.ts";
 import type { Layer } from "./image/image.ts";
 import { type Compression, type ImageFormat, mediaTypesFor } from "./image/media_types.ts";
-import { type PrepareOptions, prepareEntries, type TarEntry } from "./tar/entry.ts";
+import { prepareEntries, type PrepareOptions, type TarEntry } from "./tar/entry.ts";
 import { tarBytes } from "./tar/writer.ts";
 
 /** Options of {@link createLayer}. */

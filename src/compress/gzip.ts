@@ -96,7 +96,9 @@ export function gzipBlocks(data: Uint8Array, options: GzipOptions = {}): Uint8Ar
  * console.log(gz[0] === 0x1f && gz[1] === 0x8b); // true
  * ```
  */
-export function gzipBlockStream(options: GzipOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+export function gzipBlockStream(
+  options: GzipOptions = {},
+): TransformStream<Uint8Array, Uint8Array> {
   const { level, blockSize } = checkOptions(options);
   let pending = new Uint8Array(blockSize);
   let filled = 0;

@@ -66,7 +66,9 @@ export function formatCreated(seconds: number): string {
 export function parsePort(value: string): string {
   const m = /^([0-9]{1,5})(?:\/(tcp|udp|sctp))?$/i.exec(value);
   if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) {
-    throw new UsageError(`Cannot parse port "${value}": expected PORT[/tcp|udp|sctp] with PORT 1-65535`);
+    throw new UsageError(
+      `Cannot parse port "${value}": expected PORT[/tcp|udp|sctp] with PORT 1-65535`,
+    );
   }
   return `${Number(m[1])}/${(m[2] ?? "tcp").toLowerCase()}`;
 }
@@ -99,7 +101,9 @@ export function buildConfig(options: ConfigOptions, layerCount: number): ImageCo
   if (options.env && Object.keys(options.env).length > 0) {
     c.Env = Object.entries(options.env).map(([k, v]) => {
       if (k === "" || k.includes("=")) {
-        throw new UsageError(`Cannot set environment variable "${k}": the name is empty or has "="`);
+        throw new UsageError(
+          `Cannot set environment variable "${k}": the name is empty or has "="`,
+        );
       }
       return `${k}=${v}`;
     });

@@ -9,12 +9,37 @@ import { UsageError } from "../errors.ts";
 import type { Platform } from "./types.ts";
 
 const KNOWN_OS = new Set([
-  "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux",
-  "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows",
+  "aix",
+  "android",
+  "darwin",
+  "dragonfly",
+  "freebsd",
+  "illumos",
+  "ios",
+  "js",
+  "linux",
+  "netbsd",
+  "openbsd",
+  "plan9",
+  "solaris",
+  "wasip1",
+  "windows",
 ]);
 const KNOWN_ARCH = new Set([
-  "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle",
-  "ppc64", "ppc64le", "riscv64", "s390x", "wasm",
+  "386",
+  "amd64",
+  "arm",
+  "arm64",
+  "loong64",
+  "mips",
+  "mips64",
+  "mips64le",
+  "mipsle",
+  "ppc64",
+  "ppc64le",
+  "riscv64",
+  "s390x",
+  "wasm",
 ]);
 
 /**
@@ -29,11 +54,15 @@ const KNOWN_ARCH = new Set([
 export function parsePlatform(value: string): Platform {
   const parts = value.split("/");
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
-    throw new UsageError(`Cannot parse platform "${value}": expected OS/ARCH[/VARIANT], e.g. linux/amd64`);
+    throw new UsageError(
+      `Cannot parse platform "${value}": expected OS/ARCH[/VARIANT], e.g. linux/amd64`,
+    );
   }
   const [os, architecture, variant] = parts;
   if (!KNOWN_OS.has(os)) {
-    throw new UsageError(`Cannot use platform "${value}": unknown OS "${os}" (e.g. linux, windows)`);
+    throw new UsageError(
+      `Cannot use platform "${value}": unknown OS "${os}" (e.g. linux, windows)`,
+    );
   }
   if (!KNOWN_ARCH.has(architecture)) {
     throw new UsageError(
@@ -41,7 +70,9 @@ export function parsePlatform(value: string): Platform {
     );
   }
   if (variant !== undefined && !/^v[0-9]+$/.test(variant)) {
-    throw new UsageError(`Cannot use platform "${value}": unknown variant "${variant}" (e.g. v7, v8)`);
+    throw new UsageError(
+      `Cannot use platform "${value}": unknown variant "${variant}" (e.g. v7, v8)`,
+    );
   }
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }

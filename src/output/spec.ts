@@ -30,7 +30,9 @@ function checkTag(spec: string, tag: string): string {
 function checkRepoTag(spec: string, value: string): string {
   const slash = value.lastIndexOf("/");
   const colon = value.lastIndexOf(":");
-  const [repo, tag] = colon > slash ? [value.slice(0, colon), value.slice(colon + 1)] : [value, "latest"];
+  const [repo, tag] = colon > slash
+    ? [value.slice(0, colon), value.slice(colon + 1)]
+    : [value, "latest"];
   if (!REPO_RE.test(repo) || repo.length > 255) {
     throw new UsageError(
       `Cannot use output "${spec}": repository "${repo}" is invalid (lowercase letters, digits and separators, e.g. example/app)`,
