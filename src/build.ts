@@ -30,6 +30,8 @@ export interface CreateImageOptions extends ConfigOptions {
   mtime?: number;
   /** Manifest annotations (OCI only). */
   annotations?: Record<string, string>;
+  /** Keep each layer's uncompressed tar in memory (docker-archive needs it); default true. */
+  keepTar?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function createImage(options: CreateImageOptions): Promise<Image> {
     uid: options.uid,
     gid: options.gid,
     mtime: options.mtime,
+    keepTar: options.keepTar,
   });
   const config = buildConfig(options, 1);
   return await assembleImage(config, [layer], { format, annotations: options.annotations });

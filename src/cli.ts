@@ -122,6 +122,7 @@ export async function runBuild(
     stopSignal: plan.stopSignal,
     created: plan.created,
     annotations: plan.annotations,
+    keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
   });
   await log(`Built ${image.manifestBlob.descriptor.digest}`);
   const outputs: WrittenOutput[] = [];

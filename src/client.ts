@@ -6,7 +6,6 @@
  * @module
  */
 
-import { sha256 } from "./digest.ts";
 import { UsageError } from "./errors.ts";
 import { buildConfig } from "./image/config.ts";
 import { assembleImage } from "./image/image.ts";
@@ -131,6 +130,3 @@ export class Client {
     return await pushImage(image, targets, { transport: this.#transport });
   }
 }
-
-/** Re-exported for callers of the seed API who check layer digests. */
-export { sha256 };

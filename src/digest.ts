@@ -52,7 +52,15 @@ export function digestHex(digest: Digest): string {
   return digest.slice("sha256:".length);
 }
 
-/** Lowercase hex of bytes. */
+/**
+ * Lowercase hex of bytes.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from "./digest.ts";
+ * console.log(toHex(new Uint8Array([0, 255]))); // "00ff"
+ * ```
+ */
 export function toHex(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) out += b.toString(16).padStart(2, "0");

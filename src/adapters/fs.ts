@@ -60,15 +60,23 @@ function kindOf(st: Stats): string {
 
 /** Lazily read file content: the bytes are read only when the tar writer needs them. */
 function fileContent(path: string, size: number): EntryContent {
+  const read = async (): Promise<Uint8Array> => {
+    try {
+      const buf = await readFile(path);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (e) {
+      throw new InputError(`Cannot read "${path}": ${describeError(e)}`, { cause: e });
+    }
+  };
   return {
     size,
+    bytes: read,
     async arrayBuffer(): Promise<ArrayBuffer> {
-      try {
-        const buf = await readFile(path);
-        return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-      } catch (e) {
-        throw new InputError(`Cannot read "${path}": ${describeError(e)}`, { cause: e });
-      }
+      const bytes = await read();
+      return bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer;
     },
   };
 }

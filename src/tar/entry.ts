@@ -15,10 +15,13 @@ export type EntryType = "file" | "directory" | "symlink";
 /**
  * File content: bytes in memory, or anything with a size that can produce
  * its bytes on demand (a `Blob`, or a file the fs adapter reads lazily).
+ * `bytes()`, where present, is preferred: it can hand over a buffer without
+ * the copy `arrayBuffer()` may need.
  */
 export type EntryContent = Uint8Array | {
   readonly size: number;
   arrayBuffer(): Promise<ArrayBuffer>;
+  bytes?(): Promise<Uint8Array>;
 };
 
 /** One entry of a layer. */
