@@ -79,14 +79,19 @@ export class Client {
   token?: string;
   readonly #options: ClientOptions;
   readonly #registry: string;
-  readonly #transport: Transport;
+  readonly #insecure: boolean;
+  #transport: Transport;
+  /** The token {@link Client.#transport} already answers with (the one given or fetched). */
+  #known?: string;
 
   /** Creates a client; nothing is sent until {@link Client.auth} or {@link Client.buildImage}. */
   constructor(options: ClientOptions) {
     this.#options = options;
     const { host, insecure } = registryOf(options.baseURL);
     this.#registry = host;
+    this.#insecure = insecure;
     this.token = options.token;
+    this.#known = options.token;
     let credentials: Credentials | undefined;
     if (options.token) credentials = { registryToken: options.token };
     else if (options.user !== undefined) {
@@ -111,7 +116,7 @@ export class Client {
       [pushScope(this.#options.name)],
       `push to ${this.#registry}/${this.#options.name}`,
     );
-    if (header?.startsWith("Bearer ")) this.token = header.slice("Bearer ".length);
+    if (header?.startsWith("Bearer ")) this.token = this.#known = header.slice("Bearer ".length);
     return header?.startsWith("Bearer ") ? this.token : undefined;
   }
 
@@ -127,6 +132,15 @@ export class Client {
     config.config = { ...imageConfig };
     const image = await assembleImage(config, [built], { format });
     const targets = this.#tags().map((tag) => makeReference(this.#registry, o.name, tag));
+    if (this.token && this.token !== this.#known) {
+      // The seed assigns `client.token` by hand: a token set that way is used as is.
+      this.#transport = new Transport({
+        credentials: { registryToken: this.token },
+        insecure: this.#insecure,
+        fetch: o.fetch,
+      });
+      this.#known = this.token;
+    }
     return await pushImage(image, targets, { transport: this.#transport });
   }
 }

@@ -38,11 +38,9 @@ export function _summariseBody(body: Uint8Array): { text: string; codes: string[
           const code = typeof e?.code === "string" ? e.code : "";
           if (code) codes.push(code);
           const message = typeof e?.message === "string" ? e.message : "";
-          const detail = e?.detail === undefined || e?.detail === null
-            ? ""
-            : typeof e.detail === "string"
-            ? e.detail
-            : JSON.stringify(e.detail);
+          // Structured details (distribution lists the access it wanted) mean
+          // nothing to a person; string details are kept.
+          const detail = typeof e?.detail === "string" ? e.detail : "";
           return [code, message].filter(Boolean).join(": ") + (detail ? ` (${detail})` : "");
         });
         return { text: parts.filter(Boolean).join("; "), codes };

@@ -274,7 +274,7 @@ export class Transport {
       if (refreshed) {
         return new RegistryError(
           "DENIED",
-          `Cannot ${req.action}: ${req.action} denied${detail}`,
+          `${req.action} denied${detail}`,
           401,
         );
       }
@@ -289,7 +289,7 @@ export class Transport {
     if (res.status === 403) {
       return new RegistryError(
         "DENIED",
-        `Cannot ${req.action}: ${req.action} denied${detail}`,
+        `${req.action} denied${detail}`,
         403,
       );
     }

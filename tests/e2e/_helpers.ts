@@ -1,11 +1,14 @@
 /**
  * How end-to-end tests start the `scratchbuild` CLI on each runtime. The
- * command list lives here only: to test the bundled Node build instead of
- * the TypeScript source, change the `node` entry to `["node", [dist/cli.js]]`.
+ * command list lives here only. Node runs the bundled `dist/cli.js` (what the
+ * npm package ships; `npm run build` makes it and scripts/test.sh builds it
+ * before the tests) when it exists, and the TypeScript source through `tsx`
+ * otherwise. Deno and Bun always run the source.
  *
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, run, type RunOptions, type RunResult } from "../_fixtures/tools.ts";
 
@@ -21,6 +24,7 @@ export interface CliRuntime {
 
 const ROOT = repoRoot();
 const CLI_SOURCE = join(ROOT, "src", "cli.ts");
+const CLI_BUNDLE = join(ROOT, "dist", "cli.js");
 
 /** Every runtime the CLI must run on, with the same flags and the same results. */
 export const CLI_RUNTIMES: readonly CliRuntime[] = [
@@ -30,8 +34,9 @@ export const CLI_RUNTIMES: readonly CliRuntime[] = [
     prefix: ["run", "-A", CLI_SOURCE],
   },
   { name: "bun", cmd: join(ROOT, "node_modules", ".bin", "bun"), prefix: [CLI_SOURCE] },
-  // After `npm run build`: { name: "node", cmd: "node", prefix: [join(ROOT, "dist", "cli.js")] }
-  { name: "node", cmd: "node", prefix: ["--import", "tsx", CLI_SOURCE] },
+  existsSync(CLI_BUNDLE)
+    ? { name: "node", cmd: "node", prefix: [CLI_BUNDLE] }
+    : { name: "node", cmd: "node", prefix: ["--import", "tsx", CLI_SOURCE] },
 ];
 
 /**

@@ -323,7 +323,7 @@ describe("Transport with Bearer auth", () => {
         assert.equal(e.status, 401);
         assert.equal(
           e.message,
-          `Cannot push to ${reg.host}/team/app: push to ${reg.host}/team/app denied: DENIED: requested access to the resource is denied`,
+          `push to ${reg.host}/team/app denied: DENIED: requested access to the resource is denied`,
         );
         return true;
       },

@@ -378,7 +378,7 @@ describe("pushImage, token registry", () => {
         assert.equal(e.code, "DENIED");
         assert.match(
           e.message,
-          new RegExp(`^Cannot push to ${r.host}/locked/app: push to ${r.host}/locked/app denied`),
+          new RegExp(`^push to ${r.host}/locked/app denied`),
         );
         return true;
       },

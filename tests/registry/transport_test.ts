@@ -462,7 +462,7 @@ describe("Transport", () => {
         action: "push to h/a",
       }),
       "DENIED",
-      /^Cannot push to h\/a: push to h\/a denied: DENIED: requested access to the resource is denied$/,
+      /^push to h\/a denied: DENIED: requested access to the resource is denied$/,
       403,
     );
   });
