@@ -26,6 +26,7 @@
 
 export * from "./src/errors.ts";
 export * from "./src/digest.ts";
+export * from "./src/bytes.ts";
 export * from "./src/image/types.ts";
 export * from "./src/image/media_types.ts";
 export * from "./src/image/json.ts";

@@ -14,6 +14,7 @@
  */
 
 import { gzipSync } from "fflate";
+import { concatBytes } from "../bytes.ts";
 import { UsageError } from "../errors.ts";
 
 /** The default block size: 1 MiB, about 0.1 % larger than one gzip member. */
@@ -48,16 +49,6 @@ function gzipBlock(block: Uint8Array, level: Level): Uint8Array {
   return gzipSync(block, { level, mtime: 0 });
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /**
  * Gzips bytes deterministically, as a multi-member stream of fixed blocks.
  *
@@ -73,15 +64,13 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 export function gzipBlocks(data: Uint8Array, options: GzipOptions = {}): Uint8Array {
   const { level, blockSize } = checkOptions(options);
   const parts: Uint8Array[] = [];
-  let total = 0;
   // An empty input still needs one (empty) member to be valid gzip.
   for (let offset = 0; offset < data.length || offset === 0; offset += blockSize) {
     const part = gzipBlock(data.subarray(offset, offset + blockSize), level);
     parts.push(part);
-    total += part.length;
     if (data.length === 0) break;
   }
-  return concat(parts, total);
+  return concatBytes(parts);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { readBody } from "./tools.ts";
 
 /** Which listener a request arrived on. */
 export type ProxyOrigin = "primary" | "secondary";
@@ -151,27 +152,6 @@ const HOP_BY_HOP = new Set([
 const BLOB_RE = /^\/v2\/.+\/blobs\/[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const UPLOAD_RE = /^\/v2\/.+\/blobs\/uploads\/[^/]+$/;
 const SIG = "fixture_sig";
-
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let n = 0;
-    req.on("data", (c: Uint8Array) => {
-      chunks.push(c);
-      n += c.length;
-    });
-    req.on("end", () => {
-      const all = new Uint8Array(n);
-      let o = 0;
-      for (const c of chunks) {
-        all.set(c, o);
-        o += c.length;
-      }
-      resolve(all);
-    });
-    req.on("error", reject);
-  });
-}
 
 function matches(pattern: string | RegExp | undefined, path: string): boolean {
   if (pattern === undefined) return true;

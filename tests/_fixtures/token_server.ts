@@ -17,7 +17,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assertOk, run, tempDir } from "./tools.ts";
+import { assertOk, readBody, run, tempDir } from "./tools.ts";
 
 /** One entry of a token's `access` claim. */
 export interface AccessEntry {
@@ -168,25 +168,6 @@ export function parseScope(scope: string): AccessEntry | undefined {
   const name = scope.slice(first + 1, last);
   const actions = scope.slice(last + 1).split(",").filter((a) => a !== "");
   return { type, name, actions };
-}
-
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
-      let n = 0;
-      for (const c of chunks) n += c.length;
-      const all = new Uint8Array(n);
-      let o = 0;
-      for (const c of chunks) {
-        all.set(c, o);
-        o += c.length;
-      }
-      resolve(all);
-    });
-    req.on("error", reject);
-  });
 }
 
 /** Starts a token server on a free 127.0.0.1 port. */

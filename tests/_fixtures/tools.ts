@@ -12,6 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { IncomingMessage } from "node:http";
+import { concatBytes } from "../../src/bytes.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -64,8 +66,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       const dec = new TextDecoder();
       resolve({
         code,
-        stdout: dec.decode(concat(out)),
-        stderr: dec.decode(concat(err)) + note,
+        stdout: dec.decode(concatBytes(out)),
+        stderr: dec.decode(concatBytes(err)) + note,
         command,
       });
     };
@@ -93,16 +95,14 @@ export function assertOk(result: RunResult, what?: string): RunResult {
   return result;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  return all;
+/** Reads a whole request body (for the fixtures' HTTP servers). */
+export function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    req.on("data", (c: Uint8Array) => chunks.push(c));
+    req.on("end", () => resolve(concatBytes(chunks)));
+    req.on("error", reject);
+  });
 }
 
 /** A temporary directory and a function that removes it. */

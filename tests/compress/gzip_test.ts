@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "fflate";
 import { gzipBlocks, gzipBlockStream } from "../../src/compress/gzip.ts";
 import { UsageError } from "../../src/errors.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 // Compressible but not trivial: a repeating pattern with a pseudo-random walk.
 function sample(size: number): Uint8Array {
@@ -29,13 +30,7 @@ async function streamed(data: Uint8Array, chunk: number, blockSize?: number): Pr
   const parts: Uint8Array[] = [];
   const reader = input.pipeThrough(gzipBlockStream({ blockSize })).getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 // Input goes through a file: Deno's spawnSync can deadlock on large stdin.
