@@ -22,6 +22,8 @@ import { type BuildPlan, parseCommand, USAGE } from "./cli_args.ts";
 import { ScratchbuildError, UsageError } from "./errors.ts";
 import type { Image } from "./image/image.ts";
 import { VERSION } from "./version.ts";
+
+export type { BuildPlan } from "./cli_args.ts";
 import { resolveCredentials } from "./adapters/docker_config.ts";
 import { type PushedBlob, pushImage } from "./registry/push.ts";
 import { parseReference } from "./registry/reference.ts";

@@ -29,11 +29,11 @@ export const MediaTypeOCILayer = "application/vnd.oci.image.layer.v1.tar+gzip";
 export const MediaTypeOCILayerUncompressed = "application/vnd.oci.image.layer.v1.tar";
 
 /** The seed's name for {@link MediaTypeDockerManifest}. */
-export const MediaTypeManifest = MediaTypeDockerManifest;
+export const MediaTypeManifest: typeof MediaTypeDockerManifest = MediaTypeDockerManifest;
 /** The seed's name for {@link MediaTypeDockerImageConfig}. */
-export const MediaTypeImageConfig = MediaTypeDockerImageConfig;
+export const MediaTypeImageConfig: typeof MediaTypeDockerImageConfig = MediaTypeDockerImageConfig;
 /** The seed's name for {@link MediaTypeDockerLayer}. */
-export const MediaTypeLayer = MediaTypeDockerLayer;
+export const MediaTypeLayer: typeof MediaTypeDockerLayer = MediaTypeDockerLayer;
 
 /** The two manifest families scratchbuild writes. */
 export type ImageFormat = "docker" | "oci";
