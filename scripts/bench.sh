@@ -42,7 +42,7 @@ measure() {
     read -r t m <"$work/time"
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t rss=$m; fi
   done
-  printf '%-38s %8.2f s %8.0f MiB\n' "$name" "$best" "$(awk "BEGIN{print $rss/1024}")"
+  printf '%-44s %8.2f s %8.0f MiB\n' "$name" "$best" "$(awk "BEGIN{print $rss/1024}")"
 }
 
 sb_args=(build "$work/src" --entrypoint /app/server -o "oci-archive:$work/out/img.tar")
@@ -68,8 +68,10 @@ YML
   for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
   node dist/cli.js build "$work/src" --entrypoint /app/server --format oci -o "oci:$work/layout:latest" >/dev/null 2>&1
   echo
-  echo "== push to a local registry, a fresh repository each run =="
+  echo "== push to a local registry, emptied before each run =="
   echo "   (scratchbuild builds and pushes from the files; skopeo pushes a prebuilt layout)"
-  measure "scratchbuild build+push (node)" bash -c "node dist/cli.js build '$work/src' --entrypoint /app/server --format oci -t 127.0.0.1:$port/\$(date +%s%N)"
-  measure "skopeo copy oci: -> docker:// (push only)" bash -c "skopeo copy --dest-tls-verify=false --insecure-policy oci:'$work/layout':latest docker://127.0.0.1:$port/\$(date +%s%N):latest"
+  # Emptying the storage keeps skopeo from mounting blobs it remembers pushing before.
+  wipe="rm -rf '$work/registry/docker'"
+  measure "scratchbuild build+push (node)" bash -c "$wipe; node dist/cli.js build '$work/src' --entrypoint /app/server --format oci -t 127.0.0.1:$port/\$(date +%s%N)"
+  measure "skopeo copy oci: -> docker:// (push only)" bash -c "$wipe; skopeo copy --dest-tls-verify=false --insecure-policy oci:'$work/layout':latest docker://127.0.0.1:$port/\$(date +%s%N):latest"
 fi
