@@ -85,7 +85,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 }
 
 /** Throws (with stdout/stderr in the message) unless `result.code` is 0; returns `result`. */
-export function assertOk(result: RunResult, what?: string): RunResult {
+export function assertOk<T extends RunResult>(result: T, what?: string): T {
   if (result.code !== 0) {
     throw new Error(
       `${what ?? result.command} failed with exit code ${result.code}\n` +
