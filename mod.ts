@@ -42,7 +42,7 @@ export * from "./src/output/oci_layout.ts";
 export * from "./src/output/docker_archive.ts";
 export * from "./src/output/spec.ts";
 export { readSource, readSources, type SourceSpec } from "./src/adapters/fs.ts";
-export { writeOutput, type WrittenOutput } from "./src/adapters/output.ts";
+export { writeOutput, writeOutputs, type WrittenOutput } from "./src/adapters/output.ts";
 export { tarDirectory } from "./src/adapters/tar_directory.ts";
 export { VERSION } from "./src/version.ts";
 export { Client, type ClientOptions } from "./src/client.ts";

@@ -15,7 +15,7 @@
  */
 
 import { readSources } from "./adapters/fs.ts";
-import { writeOutput, type WrittenOutput } from "./adapters/output.ts";
+import { writeOutputs, type WrittenOutput } from "./adapters/output.ts";
 import * as proc from "./adapters/process.ts";
 import { createImage } from "./build.ts";
 import { type BuildPlan, parseCommand, USAGE } from "./cli_args.ts";
@@ -127,12 +127,8 @@ export async function runBuild(
     keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
   });
   await log(`Built ${image.manifestBlob.descriptor.digest}`);
-  const outputs: WrittenOutput[] = [];
-  for (const spec of plan.outputs) {
-    const written = await writeOutput(image, spec);
-    outputs.push(written);
-    await log(`Wrote ${written.output} (${written.digest})`);
-  }
+  const outputs = await writeOutputs(image, plan.outputs);
+  for (const written of outputs) await log(`Wrote ${written.output} (${written.digest})`);
   const result = report(image, outputs);
   if (targets.length === 0) return result;
   const pending: Promise<void>[] = [];

@@ -203,7 +203,7 @@ export function shellWords(line: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new UsageError(`Cannot parse "${line}": unterminated ${quote} quote`);
+  if (quote) throw new UsageError(`Cannot split "${line}" into words: unterminated ${quote} quote`);
   if (inWord) words.push(word);
   return words;
 }
@@ -233,7 +233,13 @@ export function parseArgv(flag: string, value: string): string[] {
     }
     return parsed;
   }
-  return shellWords(value);
+  try {
+    return shellWords(value);
+  } catch (e) {
+    throw new UsageError(
+      `Cannot parse ${flag} ${value}: ${(e as Error).message.replace(/^.*: /, "")}`,
+    );
+  }
 }
 
 /**
@@ -282,7 +288,9 @@ function parseSize(flag: string, value: string): number {
   }
   const unit = (m[2] ?? "").toLowerCase()[0];
   const factor = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
-  return Number(m[1]) * factor;
+  const size = Number(m[1]) * factor;
+  if (size < 1) throw new UsageError(`Cannot use ${flag} "${value}": it must be at least 1 byte`);
+  return size;
 }
 
 function parseEpoch(what: string, value: string): number {
@@ -429,7 +437,9 @@ export function parseCommand(
     insecure: values.has("--insecure"),
     username: one("--username"),
     passwordStdin: values.has("--password-stdin"),
-    token: one("--token") ?? (env.SCRATCHBUILD_TOKEN || undefined),
+    // Flags beat the environment: a --username login is not overridden by an env token.
+    token: one("--token") ??
+      (one("--username") === undefined ? env.SCRATCHBUILD_TOKEN || undefined : undefined),
     chunkSize: chunk === undefined ? 0 : parseSize("--chunk-size", chunk),
     concurrency: concurrency === undefined ? 4 : parseInteger("--concurrency", concurrency, 1, 64),
     json: values.has("--json"),
@@ -453,6 +463,14 @@ export function parseCommand(
   }
   if (plan.passwordStdin && plan.username === undefined) {
     throw new UsageError("Cannot use --password-stdin without --username");
+  }
+  if (plan.username !== undefined && !plan.passwordStdin) {
+    throw new UsageError(
+      "Cannot use --username without --password-stdin: pipe the password in, e.g. `echo $PASS | scratchbuild … --username me --password-stdin`",
+    );
+  }
+  if ((plan.username !== undefined || values.has("--token")) && plan.tags.length === 0) {
+    throw new UsageError("Cannot use registry credentials without --tag: there is nothing to push");
   }
   return { kind: "build", plan };
 }

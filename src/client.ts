@@ -14,7 +14,12 @@ import type { ContainerConfig, Platform } from "./image/types.ts";
 import { layerFromTar } from "./layer.ts";
 import { type Credentials, pushScope } from "./registry/auth.ts";
 import { pushImage, type PushResult } from "./registry/push.ts";
-import { DOCKER_HUB_REGISTRY, isLoopbackHost, makeReference } from "./registry/reference.ts";
+import {
+  DOCKER_HUB_REGISTRY,
+  isLoopbackHost,
+  makeReference,
+  parseReference,
+} from "./registry/reference.ts";
 import { Transport } from "./registry/transport.ts";
 
 /** Options of {@link Client}, after the seed's `Options`. */
@@ -98,7 +103,8 @@ export class Client {
       credentials = { username: options.user, password: options.password ?? "" };
     }
     this.#transport = new Transport({ credentials, insecure, fetch: options.fetch });
-    makeReference(host, options.name, this.#tags()[0]); // validates name and tag now
+    // Refuse a bad name or tag now, not after a build.
+    for (const tag of this.#tags()) parseReference(`${host}/${options.name}:${tag}`);
   }
 
   #tags(): string[] {

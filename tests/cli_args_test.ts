@@ -95,6 +95,10 @@ describe("command line", () => {
       [["--workdir", "srv"], /must be an absolute path/],
       [["--annotation", "a=b"], /annotations need --format oci/],
       [["--password-stdin"], /without --username/],
+      [["--username", "me", "-t", "r.io/a"], /--username without --password-stdin/],
+      [["--token", "t"], /credentials without --tag/],
+      [["--chunk-size", "0", "-t", "r.io/a"], /at least 1 byte/],
+      [["--cmd", '"open'], /Cannot parse --cmd "open: unterminated " quote/],
       [["--entrypoint"], /needs a value/],
       [["--json=yes"], /takes no value/],
       [["--user", "a", "--user", "b"], /given more than once/],
@@ -108,6 +112,17 @@ describe("command line", () => {
     }
     assert.throws(() => parseCommand(["build"], {}), /no sources given/);
     assert.throws(() => parseCommand(["push", "x"], {}), /unknown command/);
+  });
+
+  test("an env token does not override a --username login", () => {
+    const env = { SCRATCHBUILD_TOKEN: "env-token" };
+    assert.equal(plan(["-t", "r.io/a"], env).token, "env-token");
+    assert.equal(
+      plan(["-t", "r.io/a", "--username", "me", "--password-stdin"], env).token,
+      undefined,
+    );
+    assert.equal(plan(["-t", "r.io/a", "--token", "flag"], env).token, "flag");
+    assert.equal(plan([], env).token, "env-token", "an env token alone never blocks a local build");
   });
 
   test("help and version", () => {

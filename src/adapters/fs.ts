@@ -197,8 +197,87 @@ async function checkParentFolder(what: string, path: string): Promise<void> {
 }
 
 /**
- * Writes a file atomically: into a temporary name beside it, then renamed
- * over the target, so a reader never sees half a file.
+ * A write that is prepared but not yet visible: `commit` puts it in place
+ * with a rename, `abort` removes every trace. Staging all outputs before
+ * committing any means a failed build leaves none of them behind.
+ */
+export interface StagedWrite {
+  /** Makes the write visible (a rename). */
+  commit(): Promise<void>;
+  /** Removes what was staged. */
+  abort(): Promise<void>;
+}
+
+function outputError(what: string, path: string, e: unknown): ScratchbuildError {
+  return new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": ${describeError(e)}`, {
+    cause: e,
+  });
+}
+
+async function statOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+// Creates each folder of `rel` under `root` one level at a time: a recursive
+// mkdir can spin forever on special file systems such as /proc.
+async function makeDirs(root: string, rel: string[]): Promise<void> {
+  let path = root;
+  for (const part of rel) {
+    path = join(path, part);
+    try {
+      await mkdir(path);
+    } catch (e) {
+      if ((e as { code?: string })?.code !== "EEXIST") throw e;
+    }
+  }
+}
+
+/**
+ * Stages a file: writes it under a temporary name beside the target, to be
+ * renamed over it on commit, so a reader never sees half a file.
+ *
+ * @example
+ * ```ts
+ * import { stageFile } from "./fs.ts";
+ * const staged = await stageFile("/tmp/scratchbuild-example.txt", new TextEncoder().encode("hi"));
+ * await staged.commit();
+ * ```
+ */
+export async function stageFile(
+  path: string,
+  bytes: Uint8Array,
+  what = "file",
+): Promise<StagedWrite> {
+  await checkParentFolder(what, path);
+  if ((await statOrUndefined(path))?.isDirectory()) {
+    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": it is a folder`);
+  }
+  const tmp = tempName(path);
+  try {
+    await writeFile(tmp, bytes, { mode: 0o644 });
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw outputError(what, path, e);
+  }
+  return {
+    async commit() {
+      try {
+        await rename(tmp, path);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw outputError(what, path, e);
+      }
+    },
+    abort: () => rm(tmp, { force: true }),
+  };
+}
+
+/**
+ * Writes a file atomically: a temporary name beside it, then a rename.
  *
  * @example
  * ```ts
@@ -211,17 +290,7 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   what = "file",
 ): Promise<void> {
-  await checkParentFolder(what, path);
-  const tmp = tempName(path);
-  try {
-    await writeFile(tmp, bytes, { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${path}": ${describeError(e)}`, {
-      cause: e,
-    });
-  }
+  await (await stageFile(path, bytes, what)).commit();
 }
 
 /** One file of a folder output: relative path and bytes. */
@@ -232,12 +301,100 @@ export interface OutputFile {
   bytes: Uint8Array;
 }
 
+/** Options of {@link stageFolder}. */
+export interface FolderOptions {
+  /** What the folder is, for messages; default "folder". */
+  what?: string;
+  /** Files written on commit, after all others (an index after its blobs). */
+  last?: string[];
+}
+
 /**
- * Writes files into a folder. A new folder is written whole under a temporary
- * name and renamed into place; in an existing folder, files that are already
- * there are kept (blobs are content-addressed), new ones are written
- * atomically one by one, and the files named in `last` are written after all
- * others (an index must never point at a blob not yet written).
+ * Stages files into a folder. A new folder is written whole under a
+ * temporary name and renamed into place on commit. In an existing folder,
+ * files already there with the same size are kept (blobs are content-
+ * addressed), missing ones are written now, each atomically — harmless, as
+ * nothing refers to them yet — and the files named in `last` are staged and
+ * only renamed into place on commit.
+ *
+ * @example
+ * ```ts
+ * import { stageFolder } from "./fs.ts";
+ * const staged = await stageFolder("/tmp/scratchbuild-example", [{ path: "a.txt", bytes: new Uint8Array(1) }]);
+ * await staged.commit();
+ * ```
+ */
+export async function stageFolder(
+  dir: string,
+  files: readonly OutputFile[],
+  options: FolderOptions = {},
+): Promise<StagedWrite> {
+  const what = options.what ?? "folder";
+  const last = new Set(options.last ?? []);
+  const st = await statOrUndefined(dir);
+  if (st && !st.isDirectory()) {
+    throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": it is not a folder`);
+  }
+  if (!st) {
+    await checkParentFolder(what, dir);
+    const tmp = tempName(dir);
+    try {
+      await mkdir(tmp);
+      for (const f of files) {
+        const parts = f.path.split("/");
+        await makeDirs(tmp, parts.slice(0, -1));
+        await writeFile(join(tmp, ...parts), f.bytes, { mode: 0o644 });
+      }
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw outputError(what, dir, e);
+    }
+    return {
+      async commit() {
+        try {
+          await rename(tmp, dir);
+        } catch (e) {
+          await rm(tmp, { recursive: true, force: true });
+          throw outputError(what, dir, e);
+        }
+      },
+      abort: () => rm(tmp, { recursive: true, force: true }),
+    };
+  }
+  const staged: StagedWrite[] = [];
+  try {
+    for (const f of files) {
+      const parts = f.path.split("/");
+      const path = join(dir, ...parts);
+      if (!last.has(f.path)) {
+        const existing = await statOrUndefined(path);
+        if (existing?.isFile() && existing.size === f.bytes.length) continue;
+      }
+      try {
+        await makeDirs(dir, parts.slice(0, -1));
+      } catch (e) {
+        throw outputError(what, dir, e);
+      }
+      const write = await stageFile(path, f.bytes, what);
+      if (last.has(f.path)) staged.push(write);
+      else await write.commit();
+    }
+  } catch (e) {
+    await Promise.all(staged.map((w) => w.abort()));
+    throw e;
+  }
+  return {
+    async commit() {
+      for (const w of staged) await w.commit();
+    },
+    abort: async () => {
+      await Promise.all(staged.map((w) => w.abort()));
+    },
+  };
+}
+
+/**
+ * Writes files into a folder: {@link stageFolder}, then commit.
  *
  * @example
  * ```ts
@@ -248,61 +405,9 @@ export interface OutputFile {
 export async function writeFolder(
   dir: string,
   files: readonly OutputFile[],
-  options: { what?: string; last?: string[]; replace?: string[] } = {},
+  options: FolderOptions = {},
 ): Promise<void> {
-  const what = options.what ?? "folder";
-  const last = new Set(options.last ?? []);
-  const replace = new Set([...(options.replace ?? []), ...last]);
-  const ordered = [
-    ...files.filter((f) => !last.has(f.path)),
-    ...files.filter((f) => last.has(f.path)),
-  ];
-  let exists = false;
-  try {
-    exists = (await stat(dir)).isDirectory();
-    if (!exists) {
-      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": it is not a folder`);
-    }
-  } catch (e) {
-    if (e instanceof ScratchbuildError) throw e;
-  }
-  if (!exists) {
-    await checkParentFolder(what, dir);
-    const tmp = tempName(dir);
-    try {
-      for (const f of ordered) {
-        const path = join(tmp, ...f.path.split("/"));
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, f.bytes, { mode: 0o644 });
-      }
-      await rename(tmp, dir);
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": ${describeError(e)}`, {
-        cause: e,
-      });
-    }
-    return;
-  }
-  for (const f of ordered) {
-    const path = join(dir, ...f.path.split("/"));
-    if (!replace.has(f.path)) {
-      try {
-        const st = await stat(path);
-        if (st.isFile() && st.size === f.bytes.length) continue;
-      } catch {
-        // Not there yet: write it.
-      }
-    }
-    try {
-      await mkdir(dirname(path), { recursive: true });
-    } catch (e) {
-      throw new ScratchbuildError("OUTPUT", `Cannot write ${what} "${dir}": ${describeError(e)}`, {
-        cause: e,
-      });
-    }
-    await writeFileAtomic(path, f.bytes, what);
-  }
+  await (await stageFolder(dir, files, options)).commit();
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   ociArchive,
 } from "../output/oci_layout.ts";
 import { formatOutputSpec, type OutputSpec } from "../output/spec.ts";
-import { readFileIfExists, writeFileAtomic, writeFolder } from "./fs.ts";
+import { readFileIfExists, type StagedWrite, stageFile, stageFolder } from "./fs.ts";
 
 async function existingIndex(dir: string): Promise<Index | undefined> {
   const bytes = await readFileIfExists(join(dir, "index.json"));
@@ -61,35 +61,84 @@ export interface WrittenOutput {
  * ```
  */
 export async function writeOutput(image: Image, spec: OutputSpec): Promise<WrittenOutput> {
-  const output = formatOutputSpec(spec);
-  switch (spec.kind) {
-    case "oci": {
-      image = await convertImage(image, "oci");
-      const index = indexWithImage(await existingIndex(spec.path), image, spec.tag);
-      await writeFolder(
-        spec.path,
-        [
-          { path: "oci-layout", bytes: OCI_LAYOUT_FILE },
-          ...imageBlobs(image).map((b) => ({
-            path: blobPath(b.descriptor.digest),
-            bytes: b.bytes,
-          })),
-          { path: "index.json", bytes: canonicalJSON(index) },
-        ],
-        { what: "OCI layout", last: ["index.json"] },
-      );
-      return { output, digest: image.manifestBlob.descriptor.digest };
-    }
-    case "oci-archive":
-      image = await convertImage(image, "oci");
-      await writeFileAtomic(spec.path, await ociArchive(image, spec.tag), "OCI archive");
-      return { output, digest: image.manifestBlob.descriptor.digest };
-    case "docker-archive":
-      await writeFileAtomic(
-        spec.path,
-        await dockerArchive(image, spec.repoTag ? [spec.repoTag] : []),
-        "docker archive",
-      );
-      return { output, digest: image.configBlob.descriptor.digest };
+  return (await writeOutputs(image, [spec]))[0];
+}
+
+/**
+ * Writes an image to several local outputs, all or nothing: every output is
+ * staged under a temporary name first, and only when all of them are staged
+ * are they renamed into place. Tags for the same OCI layout folder go into
+ * one index.
+ *
+ * @example
+ * ```ts
+ * import { writeOutputs } from "./output.ts";
+ * import { createImage } from "../build.ts";
+ * const image = await createImage({ entries: [] });
+ * const written = await writeOutputs(image, [
+ *   { kind: "oci", path: "/tmp/scratchbuild-example-oci", tag: "a" },
+ *   { kind: "oci", path: "/tmp/scratchbuild-example-oci", tag: "b" },
+ * ]);
+ * console.log(written.length); // 2
+ * ```
+ */
+export async function writeOutputs(
+  image: Image,
+  specs: readonly OutputSpec[],
+): Promise<WrittenOutput[]> {
+  const oci = specs.some((s) => s.kind !== "docker-archive")
+    ? await convertImage(image, "oci")
+    : image;
+  const staged: StagedWrite[] = [];
+  const written: WrittenOutput[] = [];
+  const layouts = new Map<string, (string | undefined)[]>();
+  for (const spec of specs) {
+    if (spec.kind === "oci") layouts.set(spec.path, [...(layouts.get(spec.path) ?? []), spec.tag]);
   }
+  try {
+    for (const [path, tags] of layouts) staged.push(await stageLayout(oci, path, tags));
+    for (const spec of specs) {
+      const output = formatOutputSpec(spec);
+      if (spec.kind === "oci") {
+        written.push({ output, digest: oci.manifestBlob.descriptor.digest });
+      } else if (spec.kind === "oci-archive") {
+        staged.push(await stageFile(spec.path, await ociArchive(oci, spec.tag), "OCI archive"));
+        written.push({ output, digest: oci.manifestBlob.descriptor.digest });
+      } else {
+        const tar = await dockerArchive(image, spec.repoTag ? [spec.repoTag] : []);
+        staged.push(await stageFile(spec.path, tar, "docker archive"));
+        written.push({ output, digest: image.configBlob.descriptor.digest });
+      }
+    }
+  } catch (e) {
+    await Promise.all(staged.map((w) => w.abort()));
+    throw e;
+  }
+  for (let i = 0; i < staged.length; i++) {
+    try {
+      await staged[i].commit();
+    } catch (e) {
+      await Promise.all(staged.slice(i + 1).map((w) => w.abort()));
+      throw e;
+    }
+  }
+  return written;
+}
+
+async function stageLayout(
+  image: Image,
+  path: string,
+  tags: (string | undefined)[],
+): Promise<StagedWrite> {
+  let index = await existingIndex(path);
+  for (const tag of tags) index = indexWithImage(index, image, tag);
+  return await stageFolder(
+    path,
+    [
+      { path: "oci-layout", bytes: OCI_LAYOUT_FILE },
+      ...imageBlobs(image).map((b) => ({ path: blobPath(b.descriptor.digest), bytes: b.bytes })),
+      { path: "index.json", bytes: canonicalJSON(index) },
+    ],
+    { what: "OCI layout", last: ["index.json"] },
+  );
 }

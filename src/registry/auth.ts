@@ -226,27 +226,41 @@ export class Authenticator {
     }
     const service = challenge.params.service ?? registry;
     const headers: Record<string, string> = { accept: "application/json" };
-    let response;
-    if (creds && "identityToken" in creds) {
-      const form = new URLSearchParams();
-      form.set("grant_type", "refresh_token");
-      form.set("refresh_token", creds.identityToken);
+    // OAuth2 form POST: the only way for identity (refresh) tokens, and the
+    // fallback for token servers that refuse the classic GET (404/405).
+    const postGrant = (grant: Record<string, string>) => {
+      const form = new URLSearchParams(grant);
       form.set("client_id", this.#clientId);
       form.set("service", service);
       if (scopes.length > 0) form.set("scope", scopes.join(" "));
-      headers["content-type"] = "application/x-www-form-urlencoded";
-      response = await this.#send(realmURL.href, {
+      return this.#send(realmURL.href, {
         method: "POST",
-        headers,
+        headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
         body: new TextEncoder().encode(form.toString()),
       }, action);
+    };
+    let response;
+    if (creds && "identityToken" in creds) {
+      response = await postGrant({
+        grant_type: "refresh_token",
+        refresh_token: creds.identityToken,
+      });
     } else {
-      realmURL.searchParams.set("service", service);
-      for (const scope of scopes) realmURL.searchParams.append("scope", scope);
+      const getURL = new URL(realmURL.href);
+      getURL.searchParams.set("service", service);
+      for (const scope of scopes) getURL.searchParams.append("scope", scope);
+      const getHeaders = { ...headers };
       if (creds && "password" in creds) {
-        headers["authorization"] = _basic(creds.username, creds.password);
+        getHeaders["authorization"] = _basic(creds.username, creds.password);
       }
-      response = await this.#send(realmURL.href, { method: "GET", headers }, action);
+      response = await this.#send(getURL.href, { method: "GET", headers: getHeaders }, action);
+      if ((response.status === 404 || response.status === 405) && creds && "password" in creds) {
+        response = await postGrant({
+          grant_type: "password",
+          username: creds.username,
+          password: creds.password,
+        });
+      }
     }
 
     const secrets = await this.secrets(registry);

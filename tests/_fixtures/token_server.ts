@@ -61,6 +61,8 @@ export interface TokenServerOptions {
   allowAnonymousPull?: boolean;
   /** Full control: returns the actions granted for one scope (overrides `deny`/anonymous rules). */
   grant?: (req: GrantRequest) => string[];
+  /** Answer `GET` with 405, as token servers that only speak the OAuth2 `POST` grants do. */
+  refuseGet?: boolean;
   /** PEM files of an EC P-256 key (PKCS#8) and its certificate; generated with openssl when omitted. */
   keyPath?: string;
   /** Certificate PEM matching `keyPath`. */
@@ -313,6 +315,9 @@ export async function startTokenServer(opts: TokenServerOptions = {}): Promise<T
     if (url.pathname !== "/token") return reply(404, { error: "not found" });
     const issuedAt = new Date().toISOString();
 
+    if (req.method === "GET" && opts.refuseGet) {
+      return reply(405, { error: "method not allowed" });
+    }
     if (req.method === "GET") {
       rec.scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
       rec.service = url.searchParams.get("service") ?? undefined;

@@ -1,8 +1,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeOutput } from "../../src/adapters/output.ts";
+import { writeOutput, writeOutputs } from "../../src/adapters/output.ts";
 import { createImage } from "../../src/build.ts";
 import { ScratchbuildError } from "../../src/errors.ts";
 import type { Image } from "../../src/image/image.ts";
@@ -80,5 +80,49 @@ describe("OCI layout output", () => {
         ),
     );
     assert.equal(readFileSync(join(dir, "index.json"), "utf8"), "not json");
+  });
+
+  test("several outputs are all or nothing: a failing last one leaves no earlier one", async () => {
+    const dir = join(tmp.path, "all-or-nothing");
+    mkdirSync(dir);
+    const specs = [
+      { kind: "oci-archive" as const, path: join(dir, "img.tar"), tag: "t" },
+      { kind: "oci" as const, path: join(dir, "layout"), tag: "t" },
+      { kind: "docker-archive" as const, path: join(dir, "missing", "img.tar") },
+    ];
+    await assert.rejects(
+      writeOutputs(await image("x"), specs),
+      /Cannot write docker archive ".*missing\/img.tar": folder ".*missing": no such file or folder/,
+    );
+    assert.deepEqual(readdirSync(dir), [], "nothing written, no temporary files");
+    // The same outputs without the bad one are all written.
+    const written = await writeOutputs(await image("x"), specs.slice(0, 2));
+    assert.deepEqual(written.map((w) => w.output), [
+      `oci-archive:${join(dir, "img.tar")}:t`,
+      `oci:${join(dir, "layout")}:t`,
+    ]);
+    assert.ok(existsSync(join(dir, "img.tar")) && existsSync(join(dir, "layout", "index.json")));
+  });
+
+  test("two tags for one new layout folder in one call land in one index", async () => {
+    const dir = join(tmp.path, "two-tags");
+    const img = await image("two tags");
+    await writeOutputs(img, [
+      { kind: "oci", path: dir, tag: "a" },
+      { kind: "oci", path: dir, tag: "b" },
+    ]);
+    for (const tag of ["a", "b"]) {
+      assert.match(await inspectDigest(`oci:${dir}:${tag}`), /^sha256:/);
+    }
+  });
+
+  test("an archive onto an existing folder is refused before anything is written", async () => {
+    const dir = join(tmp.path, "is-a-folder");
+    mkdirSync(dir);
+    await assert.rejects(
+      writeOutput(await image("x"), { kind: "oci-archive", path: dir }),
+      /Cannot write OCI archive ".*is-a-folder": it is a folder/,
+    );
+    assert.deepEqual(readdirSync(tmp.path).filter((n) => n.includes(".tmp-")), []);
   });
 });

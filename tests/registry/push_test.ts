@@ -409,6 +409,26 @@ describe("pushImage, token registry", () => {
   });
 });
 
+describe("pushImage, token server that only takes OAuth2 POST grants", () => {
+  let r: RegistryHandle;
+  before(async () => {
+    r = await startRegistry({ auth: "token", token: { refuseGet: true } });
+  });
+  after(async () => {
+    await r?.stop();
+  });
+
+  it("falls back to grant_type=password when GET is refused", async () => {
+    const image = await testImage(["post-1"], 100);
+    const result = await pushImage(image, [`${r.host}/oauth/app:v1`], { credentials: credsOf(r) });
+    assert.deepEqual(result.pushed, [
+      `${r.host}/oauth/app:v1@${image.manifestBlob.descriptor.digest}`,
+    ]);
+    const seen = r.tokenServer!.requests.map((q) => [q.method, q.status, q.grantType ?? ""]);
+    assert.deepEqual(seen.slice(0, 2), [["GET", 405, ""], ["POST", 200, "password"]]);
+  });
+});
+
 describe("pushImage, upload protocol details", () => {
   // A minimal upload endpoint, only to check what a real distribution does
   // not exercise: OCI-Chunk-Min-Length and path-relative Locations.
