@@ -8,15 +8,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 npm run --silent build
 mkdir -p out
 rm -rf out/oci out/hello.tar out/hello-oci.tar
-digest=$(node dist/cli.js build testdata/rootfs \
+report=$(node dist/cli.js build testdata/rootfs --json \
   --entrypoint /bin/hello \
   --label org.opencontainers.image.title=hello \
   -o oci:out/oci:latest \
   -o oci-archive:out/hello-oci.tar:latest \
   -o docker-archive:out/hello.tar:scratchbuild/hello:latest)
+digest=$(node -e 'console.log(JSON.parse(process.argv[1]).digest)' "$report")
+oci=$(node -e 'console.log(JSON.parse(process.argv[1]).outputs[0].digest)' "$report")
 cat <<MSG
 
-Image digest: $digest
+Image digest: $digest (Docker manifest, as pushed with --tag)
+OCI digest:   $oci (the manifest in out/oci and out/hello-oci.tar)
 
 Try it:
   skopeo inspect oci:out/oci:latest
