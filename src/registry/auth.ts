@@ -17,6 +17,13 @@ import { isLoopbackHost } from "./reference.ts";
  * token used as one), an OAuth2 identity (refresh) token as `docker login`
  * stores for some registries, or a ready registry bearer token such as the
  * output of `gcloud auth print-access-token`.
+ *
+ * @example
+ * ```ts
+ * import type { Credentials } from "./auth.ts";
+ * const credentials: Credentials = { username: "me", password: "secret" };
+ * console.log("username" in credentials ? credentials.username : "token"); // me
+ * ```
  */
 export type Credentials =
   | { username: string; password: string }
@@ -26,6 +33,16 @@ export type Credentials =
 /**
  * Where credentials come from: fixed credentials for every registry, or a
  * function asked once per registry host.
+ *
+ * @example
+ * ```ts
+ * import type { CredentialsSource } from "./auth.ts";
+ * import { Transport } from "./transport.ts";
+ * const source: CredentialsSource = (registry) =>
+ *   registry === "ghcr.io" ? { registryToken: "example-token" } : undefined;
+ * const transport = new Transport({ credentials: source });
+ * console.log(transport.baseURL("ghcr.io")); // https://ghcr.io
+ * ```
  */
 export type CredentialsSource =
   | Credentials
@@ -171,10 +188,13 @@ export class Authenticator {
     options: AuthorizationOptions,
   ): Promise<string | undefined> {
     const challenges = this.#challenges.get(registry) ?? [];
+    // A registry that asks for nothing gets nothing: credentials (and a
+    // credential helper that may not even be installed) are not looked up.
+    if (challenges.length === 0) return undefined;
     const creds = await this.credentials(registry);
     const bearer = findChallenge(challenges, "bearer");
     if (creds && "registryToken" in creds) {
-      return bearer || challenges.length === 0 ? `Bearer ${creds.registryToken}` : undefined;
+      return bearer ? `Bearer ${creds.registryToken}` : undefined;
     }
     if (bearer) {
       // Order is kept (the push scope first) but does not split the cache.

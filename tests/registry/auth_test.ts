@@ -118,6 +118,20 @@ describe("Authenticator", () => {
     assert.equal(await auth.authorization(REG, [pushScope("a")], ACTION), "Bearer ya29.x");
   });
 
+  it("looks up no credentials for a registry that asks for none", async () => {
+    let lookedUp = 0;
+    const auth = new Authenticator({
+      send: () => Promise.reject(new Error("unused")),
+      credentials: () => {
+        lookedUp++;
+        throw new Error("docker-credential-missing is not installed");
+      },
+    });
+    auth.learn(REG, []);
+    assert.equal(await auth.authorization(REG, [pushScope("a")], ACTION), undefined);
+    assert.equal(lookedUp, 0);
+  });
+
   it("sends Basic credentials for a Basic challenge", async () => {
     const auth = new Authenticator({
       send: () => Promise.reject(new Error("unused")),
