@@ -12,7 +12,23 @@ import type { Compression, ImageFormat } from "./image/media_types.ts";
 import { createLayer } from "./layer.ts";
 import type { TarEntry } from "./tar/entry.ts";
 
-/** Everything {@link createImage} needs. */
+/**
+ * Everything {@link createImage} needs.
+ *
+ * @example
+ * ```ts
+ * import { createImage, type CreateImageOptions } from "./build.ts";
+ * const options: CreateImageOptions = {
+ *   entries: [
+ *     { path: "/hello.txt", type: "file", mode: 0o644, content: new TextEncoder().encode("hi\n") },
+ *   ],
+ *   cmd: ["/bin/cat", "/hello.txt"],
+ *   format: "oci",
+ * };
+ * const image = await createImage(options);
+ * console.log(image.manifest.mediaType); // application/vnd.oci.image.manifest.v1+json
+ * ```
+ */
 export interface CreateImageOptions extends ConfigOptions {
   /** The files of the image's single layer. */
   entries: Iterable<TarEntry>;

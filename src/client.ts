@@ -22,7 +22,22 @@ import {
 } from "./registry/reference.ts";
 import { Transport } from "./registry/transport.ts";
 
-/** Options of {@link Client}, after the seed's `Options`. */
+/**
+ * Options of {@link Client}, after the seed's `Options`.
+ *
+ * @example
+ * ```ts
+ * import { Client, type ClientOptions } from "./client.ts";
+ * const options: ClientOptions = {
+ *   name: "example/app",
+ *   baseURL: "http://127.0.0.1:5000",
+ *   tags: ["latest", "v1"],
+ *   format: "oci",
+ * };
+ * const client = new Client(options);
+ * console.log(client.token); // undefined
+ * ```
+ */
 export interface ClientOptions {
   /** Repository name, e.g. `philpearl/test`. */
   name: string;

@@ -5,7 +5,16 @@
  * @module
  */
 
-/** A content digest, `sha256:` followed by 64 lowercase hex characters. */
+/**
+ * A content digest, `sha256:` followed by 64 lowercase hex characters.
+ *
+ * @example
+ * ```ts
+ * import { type Digest, digestHex } from "./digest.ts";
+ * const digest: Digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+ * console.log(digestHex(digest).length); // 64
+ * ```
+ */
 export type Digest = `sha256:${string}`;
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;

@@ -7,7 +7,16 @@
  * @module
  */
 
-/** Stable machine-readable error codes. */
+/**
+ * Stable machine-readable error codes.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCode, ScratchbuildError } from "./errors.ts";
+ * const code: ErrorCode = "INPUT";
+ * console.log(new ScratchbuildError(code, "Cannot read ./bin: no such file").code); // INPUT
+ * ```
+ */
 export type ErrorCode =
   | "USAGE"
   | "INPUT"

@@ -13,7 +13,20 @@ import { type Compression, type ImageFormat, mediaTypesFor } from "./image/media
 import { prepareEntries, type PrepareOptions, type TarEntry } from "./tar/entry.ts";
 import { tarBytes } from "./tar/writer.ts";
 
-/** Options of {@link createLayer}. */
+/**
+ * Options of {@link createLayer}.
+ *
+ * @example
+ * ```ts
+ * import { createLayer, type LayerOptions } from "./layer.ts";
+ * const options: LayerOptions = { format: "oci", compressionLevel: 9, uid: 1000, gid: 1000 };
+ * const layer = await createLayer(
+ *   [{ path: "/app", type: "file", mode: 0o755, content: new Uint8Array([1]) }],
+ *   options,
+ * );
+ * console.log(layer.mediaType); // application/vnd.oci.image.layer.v1.tar+gzip
+ * ```
+ */
 export interface LayerOptions extends PrepareOptions {
   /** Media type family; default `docker`. */
   format?: ImageFormat;

@@ -18,7 +18,16 @@ import { runCredentialHelper } from "./cred_helper.ts";
 /** The key Docker uses for Docker Hub in config.json and credential stores. */
 export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
 
-/** Options of {@link resolveCredentials}. */
+/**
+ * Options of {@link resolveCredentials}.
+ *
+ * @example
+ * ```ts
+ * import { resolveCredentials, type ResolveCredentialsOptions } from "./docker_config.ts";
+ * const options: ResolveCredentialsOptions = { token: "example-token", env: {} };
+ * console.log(await resolveCredentials("ghcr.io", options)); // { registryToken: "example-token" }
+ * ```
+ */
 export interface ResolveCredentialsOptions {
   /** `--username`. */
   username?: string;

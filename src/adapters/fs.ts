@@ -23,7 +23,16 @@ import { basename, dirname, join } from "node:path";
 import { InputError, ScratchbuildError } from "../errors.ts";
 import type { EntryContent, TarEntry } from "../tar/entry.ts";
 
-/** A source as the CLI names it: `SRC[:DEST]`. */
+/**
+ * A source as the CLI names it: `SRC[:DEST]`.
+ *
+ * @example
+ * ```ts
+ * import { readSource, type SourceSpec } from "./fs.ts";
+ * const spec: SourceSpec = { src: "testdata/rootfs/bin/hello", dest: "/usr/local/bin/" };
+ * console.log((await readSource(spec))[0].path); // "/usr/local/bin/hello"
+ * ```
+ */
 export interface SourceSpec {
   /** Path on this machine. */
   src: string;

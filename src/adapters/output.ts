@@ -37,7 +37,19 @@ async function existingIndex(dir: string): Promise<Index | undefined> {
   }
 }
 
-/** What {@link writeOutput} wrote. */
+/**
+ * What {@link writeOutput} wrote.
+ *
+ * @example
+ * ```ts
+ * import type { WrittenOutput } from "./output.ts";
+ * const written: WrittenOutput = {
+ *   output: "oci:out/oci:latest",
+ *   digest: "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ * };
+ * console.log(`${written.output} ${written.digest.slice(0, 19)}`); // oci:out/oci:latest sha256:2cf24dba5fb0
+ * ```
+ */
 export interface WrittenOutput {
   /** The output, in its CLI form (`oci:out/oci:latest`). */
   output: string;

@@ -17,13 +17,38 @@ import { gzipSync } from "fflate";
 import { concatBytes } from "../bytes.ts";
 import { UsageError } from "../errors.ts";
 
-/** The default block size: 1 MiB, about 0.1 % larger than one gzip member. */
+/**
+ * The default block size: 1 MiB, about 0.1 % larger than one gzip member.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BLOCK_SIZE } from "./gzip.ts";
+ * console.log(DEFAULT_BLOCK_SIZE); // 1048576
+ * ```
+ */
 export const DEFAULT_BLOCK_SIZE = 1024 * 1024;
 
-/** The default compression level. */
+/**
+ * The default compression level.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LEVEL } from "./gzip.ts";
+ * console.log(DEFAULT_LEVEL); // 6
+ * ```
+ */
 export const DEFAULT_LEVEL = 6;
 
-/** Options for deterministic gzip. */
+/**
+ * Options for deterministic gzip.
+ *
+ * @example
+ * ```ts
+ * import { gzipBlocks, type GzipOptions } from "./gzip.ts";
+ * const options: GzipOptions = { level: 9, blockSize: 64 * 1024 };
+ * console.log(gzipBlocks(new TextEncoder().encode("hello"), options).length > 0); // true
+ * ```
+ */
 export interface GzipOptions {
   /** Compression level 0–9; default 6. */
   level?: number;

@@ -8,7 +8,16 @@
 import { UsageError } from "../errors.ts";
 import type { ContainerConfig, History, ImageConfig, Platform } from "./types.ts";
 
-/** What a container built from the image runs and how. */
+/**
+ * What a container built from the image runs and how.
+ *
+ * @example
+ * ```ts
+ * import { buildConfig, type ConfigOptions } from "./config.ts";
+ * const options: ConfigOptions = { entrypoint: ["/app"], exposedPorts: ["8080"], user: "1000:1000" };
+ * console.log(buildConfig(options, 1).config?.ExposedPorts); // { "8080/tcp": {} }
+ * ```
+ */
 export interface ConfigOptions {
   /** Target platform; default linux/amd64. */
   platform?: Platform;

@@ -11,7 +11,25 @@ import { canonicalJSON } from "./json.ts";
 import { type ImageFormat, mediaTypesFor } from "./media_types.ts";
 import type { Descriptor, ImageConfig, Manifest } from "./types.ts";
 
-/** A layer ready to be written or pushed. */
+/**
+ * A layer ready to be written or pushed.
+ *
+ * @example
+ * ```ts
+ * import type { Layer } from "./image.ts";
+ * import { sha256 } from "../digest.ts";
+ * const tar = new Uint8Array(1024);
+ * const digest = await sha256(tar);
+ * const layer: Layer = {
+ *   mediaType: "application/vnd.oci.image.layer.v1.tar",
+ *   digest,
+ *   size: tar.length,
+ *   diffID: digest,
+ *   data: tar,
+ * };
+ * console.log(layer.digest === layer.diffID); // true
+ * ```
+ */
 export interface Layer {
   /** Layer media type (gzip or uncompressed, Docker or OCI). */
   mediaType: string;
@@ -27,7 +45,25 @@ export interface Layer {
   tar?: Uint8Array;
 }
 
-/** A raw blob with its descriptor. */
+/**
+ * A raw blob with its descriptor.
+ *
+ * @example
+ * ```ts
+ * import type { BlobWithBytes } from "./image.ts";
+ * import { sha256 } from "../digest.ts";
+ * const bytes = new TextEncoder().encode("{}");
+ * const blob: BlobWithBytes = {
+ *   descriptor: {
+ *     mediaType: "application/vnd.oci.image.config.v1+json",
+ *     digest: await sha256(bytes),
+ *     size: bytes.length,
+ *   },
+ *   bytes,
+ * };
+ * console.log(blob.descriptor.size === blob.bytes.length); // true
+ * ```
+ */
 export interface BlobWithBytes {
   /** The descriptor of `bytes`. */
   descriptor: Descriptor;
@@ -35,7 +71,19 @@ export interface BlobWithBytes {
   bytes: Uint8Array;
 }
 
-/** A complete single-platform image. */
+/**
+ * A complete single-platform image.
+ *
+ * @example
+ * ```ts
+ * import { assembleImage, type Image } from "./image.ts";
+ * const image: Image = await assembleImage(
+ *   { os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [] } },
+ *   [],
+ * );
+ * console.log(image.format, image.layers.length); // docker 0
+ * ```
+ */
 export interface Image {
   /** Docker schema 2 or OCI. */
   format: ImageFormat;
@@ -51,7 +99,24 @@ export interface Image {
   manifestBlob: BlobWithBytes;
 }
 
-/** Options of {@link assembleImage}. */
+/**
+ * Options of {@link assembleImage}.
+ *
+ * @example
+ * ```ts
+ * import { assembleImage, type AssembleOptions } from "./image.ts";
+ * const options: AssembleOptions = {
+ *   format: "oci",
+ *   annotations: { "org.opencontainers.image.title": "hello" },
+ * };
+ * const image = await assembleImage(
+ *   { os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [] } },
+ *   [],
+ *   options,
+ * );
+ * console.log(image.manifest.annotations); // { "org.opencontainers.image.title": "hello" }
+ * ```
+ */
 export interface AssembleOptions {
   /** Manifest family; default `docker`. */
   format?: ImageFormat;

@@ -14,10 +14,26 @@ import type { Descriptor, Index } from "../image/types.ts";
 import { prepareEntries, type TarEntry } from "../tar/entry.ts";
 import { tarBytes } from "../tar/writer.ts";
 
-/** The annotation that names a tag inside an OCI layout. */
+/**
+ * The annotation that names a tag inside an OCI layout.
+ *
+ * @example
+ * ```ts
+ * import { REF_NAME_ANNOTATION } from "./oci_layout.ts";
+ * console.log(REF_NAME_ANNOTATION); // org.opencontainers.image.ref.name
+ * ```
+ */
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 
-/** The content of the `oci-layout` file. */
+/**
+ * The content of the `oci-layout` file.
+ *
+ * @example
+ * ```ts
+ * import { OCI_LAYOUT_FILE } from "./oci_layout.ts";
+ * console.log(new TextDecoder().decode(OCI_LAYOUT_FILE)); // {"imageLayoutVersion":"1.0.0"}
+ * ```
+ */
 export const OCI_LAYOUT_FILE: Uint8Array = new TextEncoder().encode(
   '{"imageLayoutVersion":"1.0.0"}',
 );

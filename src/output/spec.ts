@@ -7,7 +7,16 @@
 
 import { UsageError } from "../errors.ts";
 
-/** Where and how to write an image locally. */
+/**
+ * Where and how to write an image locally.
+ *
+ * @example
+ * ```ts
+ * import { formatOutputSpec, type OutputSpec } from "./spec.ts";
+ * const spec: OutputSpec = { kind: "oci", path: "out/oci", tag: "latest" };
+ * console.log(formatOutputSpec(spec)); // oci:out/oci:latest
+ * ```
+ */
 export type OutputSpec =
   | { kind: "oci"; path: string; tag?: string }
   | { kind: "oci-archive"; path: string; tag?: string }

@@ -7,7 +7,19 @@
  * @module
  */
 
-/** One authentication challenge. */
+/**
+ * One authentication challenge.
+ *
+ * @example
+ * ```ts
+ * import { type Challenge, findChallenge } from "./challenge.ts";
+ * const challenge: Challenge = {
+ *   scheme: "bearer",
+ *   params: { realm: "https://auth.example/token", service: "registry" },
+ * };
+ * console.log(findChallenge([challenge], "Bearer")?.params.realm); // https://auth.example/token
+ * ```
+ */
 export interface Challenge {
   /** The auth scheme, lowercased (`basic`, `bearer`). */
   scheme: string;

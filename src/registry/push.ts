@@ -22,10 +22,36 @@ import {
   type TransportOptions,
 } from "./transport.ts";
 
-/** How a blob came to be in the target repository. */
+/**
+ * How a blob came to be in the target repository.
+ *
+ * @example
+ * ```ts
+ * import type { BlobStatus } from "./push.ts";
+ * const status: BlobStatus = "mounted";
+ * const verbs: Record<BlobStatus, string> = { uploaded: "sent", mounted: "mounted", present: "kept" };
+ * console.log(verbs[status]); // mounted
+ * ```
+ */
 export type BlobStatus = "uploaded" | "mounted" | "present";
 
-/** A progress event of {@link pushImage}. */
+/**
+ * A progress event of {@link pushImage}.
+ *
+ * @example
+ * ```ts
+ * import type { PushEvent } from "./push.ts";
+ * const event: PushEvent = {
+ *   type: "blob-done",
+ *   registry: "ghcr.io",
+ *   repository: "example/app",
+ *   digest: "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ *   size: 32,
+ *   status: "uploaded",
+ * };
+ * if (event.type === "blob-done") console.log(event.status); // uploaded
+ * ```
+ */
 export type PushEvent =
   | {
     /** A blob is being checked or sent. */
@@ -62,7 +88,22 @@ export type PushEvent =
     digest: Digest;
   };
 
-/** Options of {@link pushImage}; transport options apply when no `transport` is given. */
+/**
+ * Options of {@link pushImage}; transport options apply when no `transport` is given.
+ *
+ * @example
+ * ```ts
+ * import type { PushOptions } from "./push.ts";
+ * const options: PushOptions = {
+ *   chunkSize: 5 * 1024 * 1024,
+ *   concurrency: 2,
+ *   defaultTag: "v1",
+ *   mountFrom: ["ghcr.io/example/base"],
+ *   onProgress: (event) => console.log(event.type),
+ * };
+ * console.log(options.defaultTag); // v1
+ * ```
+ */
 export interface PushOptions extends TransportOptions {
   /** A transport to reuse (its token cache and credentials); default a new one from these options. */
   transport?: Transport;
@@ -82,7 +123,22 @@ export interface PushOptions extends TransportOptions {
   onProgress?: (event: PushEvent) => void;
 }
 
-/** One blob's outcome in one repository. */
+/**
+ * One blob's outcome in one repository.
+ *
+ * @example
+ * ```ts
+ * import type { PushedBlob } from "./push.ts";
+ * const blob: PushedBlob = {
+ *   digest: "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ *   size: 32,
+ *   status: "present",
+ *   registry: "ghcr.io",
+ *   repository: "example/app",
+ * };
+ * console.log(`${blob.registry}/${blob.repository}: ${blob.status}`); // ghcr.io/example/app: present
+ * ```
+ */
 export interface PushedBlob {
   /** Blob digest. */
   digest: Digest;
@@ -96,7 +152,20 @@ export interface PushedBlob {
   repository: string;
 }
 
-/** The outcome of {@link pushImage}. */
+/**
+ * The outcome of {@link pushImage}.
+ *
+ * @example
+ * ```ts
+ * import type { PushResult } from "./push.ts";
+ * const result: PushResult = {
+ *   digest: "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ *   pushed: ["ghcr.io/example/app:v1@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"],
+ *   blobs: [],
+ * };
+ * console.log(result.pushed.length); // 1
+ * ```
+ */
 export interface PushResult {
   /** The manifest digest. */
   digest: Digest;

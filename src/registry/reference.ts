@@ -10,10 +10,32 @@
 import { type Digest, isDigest } from "../digest.ts";
 import { UsageError } from "../errors.ts";
 
-/** The host Docker Hub's registry API is served from. */
+/**
+ * The host Docker Hub's registry API is served from.
+ *
+ * @example
+ * ```ts
+ * import { DOCKER_HUB_REGISTRY } from "./reference.ts";
+ * console.log(DOCKER_HUB_REGISTRY); // registry-1.docker.io
+ * ```
+ */
 export const DOCKER_HUB_REGISTRY = "registry-1.docker.io";
 
-/** A parsed image reference. */
+/**
+ * A parsed image reference.
+ *
+ * @example
+ * ```ts
+ * import { formatReference, type Reference } from "./reference.ts";
+ * const ref: Reference = {
+ *   registry: "ghcr.io",
+ *   repository: "example/app",
+ *   tag: "v1",
+ *   toString: () => formatReference(ref),
+ * };
+ * console.log(`${ref}`); // ghcr.io/example/app:v1
+ * ```
+ */
 export interface Reference {
   /** Registry host with optional port, e.g. `ghcr.io`, `localhost:5000`, `[::1]:5000`. */
   registry: string;

@@ -19,7 +19,17 @@ import { _displayURL, _redact, _summariseBody } from "./_messages.ts";
 import { isLoopbackHost } from "./reference.ts";
 import { VERSION } from "../version.ts";
 
-/** Options of {@link Transport}. */
+/**
+ * Options of {@link Transport}.
+ *
+ * @example
+ * ```ts
+ * import { Transport, type TransportOptions } from "./transport.ts";
+ * const options: TransportOptions = { insecure: true, timeoutMs: 30_000, tries: 5 };
+ * const transport = new Transport(options);
+ * console.log(transport.baseURL("registry.internal:5000")); // http://registry.internal:5000
+ * ```
+ */
 export interface TransportOptions {
   /** The fetch implementation; default the global `fetch`. */
   fetch?: typeof fetch;
@@ -46,7 +56,23 @@ export interface TransportOptions {
   now?: () => number;
 }
 
-/** One registry API request. */
+/**
+ * One registry API request.
+ *
+ * @example
+ * ```ts
+ * import type { RegistryRequest } from "./transport.ts";
+ * const request: RegistryRequest = {
+ *   registry: "ghcr.io",
+ *   method: "HEAD",
+ *   url: "/v2/example/app/blobs/sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ *   scopes: ["repository:example/app:pull"],
+ *   action: "push to ghcr.io/example/app",
+ *   accept: [200, 404],
+ * };
+ * console.log(request.method, request.url.startsWith("/v2/")); // HEAD true
+ * ```
+ */
 export interface RegistryRequest {
   /** Registry host the request belongs to (its auth and base URL). */
   registry: string;
@@ -68,7 +94,23 @@ export interface RegistryRequest {
   retry?: boolean;
 }
 
-/** A registry response with its body read. */
+/**
+ * A registry response with its body read.
+ *
+ * @example
+ * ```ts
+ * import type { RegistryResponse } from "./transport.ts";
+ * const response: RegistryResponse = {
+ *   status: 201,
+ *   headers: new Headers({
+ *     "Docker-Content-Digest": "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+ *   }),
+ *   url: "https://ghcr.io/v2/example/app/manifests/v1",
+ *   body: new Uint8Array(0),
+ * };
+ * console.log(response.headers.get("docker-content-digest")?.startsWith("sha256:")); // true
+ * ```
+ */
 export interface RegistryResponse {
   /** HTTP status. */
   status: number;

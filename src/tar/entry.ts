@@ -9,7 +9,17 @@
 
 import { InputError, UsageError } from "../errors.ts";
 
-/** The kinds of entry a layer can hold. */
+/**
+ * The kinds of entry a layer can hold.
+ *
+ * @example
+ * ```ts
+ * import type { EntryType, TarEntry } from "./entry.ts";
+ * const type: EntryType = "directory";
+ * const entry: TarEntry = { path: "/app", type, mode: 0o755 };
+ * console.log(entry.type); // directory
+ * ```
+ */
 export type EntryType = "file" | "directory" | "symlink";
 
 /**
@@ -17,6 +27,14 @@ export type EntryType = "file" | "directory" | "symlink";
  * its bytes on demand (a `Blob`, or a file the fs adapter reads lazily).
  * `bytes()`, where present, is preferred: it can hand over a buffer without
  * the copy `arrayBuffer()` may need.
+ *
+ * @example
+ * ```ts
+ * import type { EntryContent } from "./entry.ts";
+ * const inMemory: EntryContent = new TextEncoder().encode("hi\n");
+ * const lazy: EntryContent = new Blob(["hi\n"]);
+ * console.log(inMemory.length, lazy.size); // 3 3
+ * ```
  */
 export type EntryContent = Uint8Array | {
   readonly size: number;
@@ -24,7 +42,21 @@ export type EntryContent = Uint8Array | {
   bytes?(): Promise<Uint8Array>;
 };
 
-/** One entry of a layer. */
+/**
+ * One entry of a layer.
+ *
+ * @example
+ * ```ts
+ * import { prepareEntries, type TarEntry } from "./entry.ts";
+ * const entry: TarEntry = {
+ *   path: "/usr/bin/app",
+ *   type: "file",
+ *   mode: 0o755,
+ *   content: new Uint8Array([0x7f]),
+ * };
+ * console.log(prepareEntries([entry]).map((e) => e.path)); // ["usr", "usr/bin", "usr/bin/app"]
+ * ```
+ */
 export interface TarEntry {
   /** Path inside the image, `/`-separated; a leading `/` or `./` is allowed. */
   path: string;
@@ -48,7 +80,29 @@ export interface TarEntry {
   content?: EntryContent;
 }
 
-/** An entry after {@link prepareEntries}: normalised and complete. */
+/**
+ * An entry after {@link prepareEntries}: normalised and complete.
+ *
+ * @example
+ * ```ts
+ * import type { PreparedEntry } from "./entry.ts";
+ * const content = new TextEncoder().encode("scratch\n");
+ * const entry: PreparedEntry = {
+ *   path: "etc/hostname",
+ *   type: "file",
+ *   mode: 0o644,
+ *   uid: 0,
+ *   gid: 0,
+ *   uname: "",
+ *   gname: "",
+ *   mtime: 0,
+ *   linkname: "",
+ *   size: content.length,
+ *   content,
+ * };
+ * console.log(entry.path, entry.size); // etc/hostname 8
+ * ```
+ */
 export interface PreparedEntry {
   /** Normalised path: relative, no leading `/`, no trailing `/`. */
   path: string;
@@ -74,7 +128,17 @@ export interface PreparedEntry {
   content?: EntryContent;
 }
 
-/** Defaults applied to every entry by {@link prepareEntries}. */
+/**
+ * Defaults applied to every entry by {@link prepareEntries}.
+ *
+ * @example
+ * ```ts
+ * import { prepareEntries, type PrepareOptions } from "./entry.ts";
+ * const options: PrepareOptions = { uid: 1000, gid: 1000, mtime: 0 };
+ * const [entry] = prepareEntries([{ path: "/home", type: "directory", mode: 0o755, uid: 5 }], options);
+ * console.log(entry.uid); // 1000
+ * ```
+ */
 export interface PrepareOptions {
   /** Owner user id for every entry (overrides the entry's own); default: the entry's, else 0. */
   uid?: number;
