@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite under Node, Deno and Bun (in that order; each runs
 # even if an earlier one failed), prints per-runtime counts and a final line
-# "N passed, N failed" summed over the three. Exits non-zero if a runner
-# failed, ran zero tests, or printed output that could not be parsed.
+# "N passed, N failed" summed over the three runners and the API doc examples
+# (run by Deno). Exits non-zero if a runner failed, ran zero tests, or printed
+# output that could not be parsed.
 #
 # Before the tests it installs missing system tools (apt), runs `npm ci` when
 # node_modules does not match package-lock.json, and builds dist/ when
@@ -155,7 +156,7 @@ run_deno() {
   fi
   if [ -z "$counts" ]; then
     local line
-    line=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)
+    line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
     if [ -n "$line" ]; then
       local tp ts tf fs
       tp=$(sed -E 's/^[A-Za-z]+ \| ([0-9]+) passed.*/\1/' <<<"$line")
@@ -198,9 +199,32 @@ run_bun() {
   fi
 }
 
+# The @example blocks of the public API, run as tests by Deno (JSR shows them).
+run_docs() {
+  local log="$LOG_DIR/docs.log"
+  echo
+  echo "=== deno test --doc (examples in the API docs) ==="
+  timeout -k 30 "$RUNNER_TIMEOUT" ./node_modules/.bin/deno test --doc -A src/ mod.ts 2>&1 | tee "$log"
+  CODE[docs]=${PIPESTATUS[0]}
+  local line
+  # Deno colours its summary even with NO_COLOR when it thinks it is on a terminal.
+  line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
+  if [ -n "$line" ]; then
+    PARSED[docs]=1
+    PASSED[docs]=$(sed -E 's/^[A-Za-z]+ \| ([0-9]+) passed.*/\1/' <<<"$line")
+    FAILED[docs]=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
+    FAILED[docs]=${FAILED[docs]:-0}
+    SKIPPED[docs]=0
+    if [ "${CODE[docs]}" -ne 0 ] && [ "${FAILED[docs]}" -eq 0 ]; then FAILED[docs]=1; fi
+  else
+    PARSED[docs]=0
+  fi
+}
+
 run_node
 run_deno
 run_bun
+run_docs
 
 # --- summary ---------------------------------------------------------------
 echo
@@ -209,7 +233,7 @@ total_pass=0
 total_fail=0
 status=$setup_failed
 [ "$setup_failed" -ne 0 ] && echo "setup: FAILED (see above)"
-for rt in node deno bun; do
+for rt in node deno bun docs; do
   if [ "${PARSED[$rt]:-0}" -ne 1 ]; then
     echo "[$rt] no parsable test counts (exit code ${CODE[$rt]:-?}: a type-check/load error, a crash or a timeout; see its output above) -> counted as 1 failure"
     total_fail=$((total_fail + 1))
