@@ -6,9 +6,9 @@
  * input and the level: never on how the input arrived in chunks, nor on the
  * runtime. Fixed blocks also let blocks be compressed in parallel.
  *
- * fflate's streaming `Gzip`/`Deflate` classes and `CompressionStream` are not
- * used on purpose: the former have an open corruption bug and chunk-dependent
- * output, the latter differs per runtime.
+ * Neither fflate's streaming classes nor the web Compression Streams API is
+ * used, on purpose: the former have an open corruption bug (fflate #260/#282)
+ * and chunk-dependent output, the latter's bytes differ per runtime.
  *
  * @module
  */

@@ -33,6 +33,7 @@ import {
   umociUnpack,
 } from "../_fixtures/tools.ts";
 import { CLI_RUNTIMES, type CliRuntime, runCli } from "./_helpers.ts";
+import { pythonTarList } from "../_fixtures/readback.ts";
 
 const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const HELLO_BINARY = join(repoRoot(), "testdata", "rootfs", "bin", "hello");
@@ -189,57 +190,6 @@ function modeString(type: Node["type"], mode: number): string {
     rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, "s", "S") +
     rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, "s", "S") +
     rwx(mode & 7, (mode & 0o1000) !== 0, "t", "T");
-}
-
-// ---------------------------------------------------------------------------
-// Reading a layer back with Python's tarfile
-
-interface PyEntry {
-  name: string;
-  type: string;
-  mode: number;
-  size: number;
-  linkname: string;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  mtime: number;
-  pax: string[];
-  rawType: string;
-  rawName: string;
-  rawPrefix: string;
-  sha256?: string;
-}
-
-const PY_LIST = `
-import gzip, hashlib, io, json, sys, tarfile
-data = open(sys.argv[1], "rb").read()
-if data[:2] == b"\\x1f\\x8b":
-    data = gzip.decompress(data)
-out = []
-with tarfile.open(fileobj=io.BytesIO(data), mode="r:", encoding="utf-8") as t:
-    for m in t:
-        raw = data[m.offset:m.offset + 512]
-        e = {"name": m.name, "type": m.type.decode(), "mode": m.mode, "size": m.size,
-             "linkname": m.linkname, "uid": m.uid, "gid": m.gid, "uname": m.uname,
-             "gname": m.gname, "mtime": m.mtime, "pax": sorted(m.pax_headers.keys()),
-             "rawType": chr(raw[156]), "rawName": raw[0:100].rstrip(b"\\0").decode("latin-1"),
-             "rawPrefix": raw[345:500].rstrip(b"\\0").decode("latin-1")}
-        if m.isreg():
-            e["sha256"] = hashlib.sha256(t.extractfile(m).read()).hexdigest()
-        out.append(e)
-json.dump(out, sys.stdout)
-`;
-
-const PY_TYPE: Record<string, Node["type"]> = { "0": "file", "5": "dir", "2": "symlink" };
-
-async function pythonList(path: string): Promise<PyEntry[]> {
-  const res = assertOk(
-    await run("python3", ["-c", PY_LIST, path], { env: { LC_ALL: "C.UTF-8" } }),
-    "python3 tarfile listing",
-  );
-  return JSON.parse(res.stdout) as PyEntry[];
 }
 
 // ---------------------------------------------------------------------------
@@ -599,7 +549,7 @@ describe("scratchbuild build, end to end", () => {
       );
 
       // Python: full metadata and content, and how long paths were encoded.
-      const entries = await pythonList(layer);
+      const entries = pythonTarList(layer);
       const seen = new Set<string>();
       const got: Record<string, Node> = {};
       for (const e of entries) {
@@ -609,7 +559,7 @@ describe("scratchbuild build, end to end", () => {
         if (parent !== undefined) assert.ok(seen.has(parent), `${e.name} comes before its parent`);
         seen.add(e.name);
         assert.deepEqual([e.uid, e.gid, e.uname, e.gname, e.mtime], [0, 0, "", "", mtime], e.name);
-        const type = PY_TYPE[e.type] ?? "other";
+        const type = e.type as Node["type"];
         got[e.name] = {
           type,
           mode: e.mode,

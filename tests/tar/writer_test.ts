@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { prepareEntries, type TarEntry } from "../../src/tar/entry.ts";
 import { encodeHeader, tarBytes, tarChunks } from "../../src/tar/writer.ts";
@@ -9,7 +10,7 @@ import { concatBytes } from "../../src/bytes.ts";
 import { gnuTarList, pythonTarList } from "../_fixtures/readback.ts";
 
 const enc = new TextEncoder();
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const sha256hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 function withTemp<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), "sb-tar-"));
@@ -59,7 +60,7 @@ describe("tar writer", () => {
         assert.equal(e.mtime, 0);
         if (entry.type === "file") {
           assert.equal(e.type, "file", name);
-          assert.equal(e.hex, hex(entry.content as Uint8Array), name);
+          assert.equal(e.sha256, sha256hex(entry.content as Uint8Array), name);
         } else if (entry.type === "symlink") {
           assert.equal(e.type, "symlink", name);
           assert.equal(e.linkname, entry.linkname);
