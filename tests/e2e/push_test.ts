@@ -364,6 +364,31 @@ for (const kind of KINDS) {
       );
     });
 
+    if (kind.credOffset !== undefined) {
+      it("every runtime pushes with every credential source (stdin, env, DOCKER_CONFIG)", async () => {
+        for (const source of SOURCES) {
+          const results = await forEachRuntime((rt) =>
+            runWithCreds(
+              rt,
+              [...build, "--tag", `${registry.host}/e2e/${rt.name}-${source}:v1`],
+              ctx,
+              source,
+              creds,
+            )
+          );
+          for (const [i, res] of results.entries()) {
+            const ref = `${registry.host}/e2e/${CLI_RUNTIMES[i].name}-${source}:v1`;
+            assert.equal(res.code, 0, `${ref} with ${source}\n${describeRun(res)}`);
+            const inspected = assertOk(
+              await skopeoInspect(`docker://${ref}`, { creds }),
+              `skopeo inspect ${ref}`,
+            );
+            assert.equal((inspected.json as { Digest: string }).Digest, res.stdout.trim(), ref);
+          }
+        }
+      });
+    }
+
     it("podman pulls the pushed image and runs it", async () => {
       const rt = CLI_RUNTIMES[KINDS.indexOf(kind) % CLI_RUNTIMES.length];
       assert.ok(printed.has(rt.name), "the first push failed");
