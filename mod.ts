@@ -44,6 +44,12 @@ export * from "./src/output/spec.ts";
 export { readSource, readSources, type SourceSpec } from "./src/adapters/fs.ts";
 export { writeOutput, writeOutputs, type WrittenOutput } from "./src/adapters/output.ts";
 export { tarDirectory } from "./src/adapters/tar_directory.ts";
+export {
+  createGzipPool,
+  defaultPoolSize,
+  type GzipPool,
+  type GzipPoolOptions,
+} from "./src/adapters/gzip_pool.ts";
 export { VERSION } from "./src/version.ts";
 export { Client, type ClientOptions } from "./src/client.ts";
 export * from "./src/registry/reference.ts";

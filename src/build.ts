@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { BlockCompressor } from "./compress/gzip.ts";
 import { buildConfig, type ConfigOptions } from "./image/config.ts";
 import { assembleImage, type Image } from "./image/image.ts";
 import type { Compression, ImageFormat } from "./image/media_types.ts";
@@ -48,6 +49,8 @@ export interface CreateImageOptions extends ConfigOptions {
   annotations?: Record<string, string>;
   /** Keep each layer's uncompressed tar in memory (docker-archive needs it); default true. */
   keepTar?: boolean;
+  /** Where gzip blocks are compressed (e.g. a worker pool); default the calling thread. */
+  compressor?: BlockCompressor;
 }
 
 /**
@@ -73,6 +76,7 @@ export async function createImage(options: CreateImageOptions): Promise<Image> {
     gid: options.gid,
     mtime: options.mtime,
     keepTar: options.keepTar,
+    compressor: options.compressor,
   });
   const config = buildConfig(options, 1);
   return await assembleImage(config, [layer], { format, annotations: options.annotations });

@@ -15,6 +15,7 @@
  */
 
 import { readSources } from "./adapters/fs.ts";
+import { createGzipPool } from "./adapters/gzip_pool.ts";
 import { writeOutputs, type WrittenOutput } from "./adapters/output.ts";
 import * as proc from "./adapters/process.ts";
 import { createImage } from "./build.ts";
@@ -104,28 +105,36 @@ export async function runBuild(
   // Refuse a bad reference before any work is done.
   const targets = plan.tags.map(parseReference);
   const entries = await readSources(plan.sources);
-  const image = await createImage({
-    entries,
-    format: plan.format,
-    compression: plan.compression,
-    compressionLevel: plan.compressionLevel,
-    uid: plan.owner?.uid,
-    gid: plan.owner?.gid,
-    mtime: plan.mtime,
-    platform: plan.platform,
-    entrypoint: plan.entrypoint,
-    cmd: plan.cmd,
-    env: plan.env,
-    workdir: plan.workdir,
-    user: plan.user,
-    exposedPorts: plan.exposedPorts,
-    volumes: plan.volumes,
-    labels: plan.labels,
-    stopSignal: plan.stopSignal,
-    created: plan.created,
-    annotations: plan.annotations,
-    keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
-  });
+  // Workers start only for layers of several blocks, and stop once it is built.
+  const compressor = createGzipPool();
+  let image: Image;
+  try {
+    image = await createImage({
+      entries,
+      compressor,
+      format: plan.format,
+      compression: plan.compression,
+      compressionLevel: plan.compressionLevel,
+      uid: plan.owner?.uid,
+      gid: plan.owner?.gid,
+      mtime: plan.mtime,
+      platform: plan.platform,
+      entrypoint: plan.entrypoint,
+      cmd: plan.cmd,
+      env: plan.env,
+      workdir: plan.workdir,
+      user: plan.user,
+      exposedPorts: plan.exposedPorts,
+      volumes: plan.volumes,
+      labels: plan.labels,
+      stopSignal: plan.stopSignal,
+      created: plan.created,
+      annotations: plan.annotations,
+      keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
+    });
+  } finally {
+    await compressor.close();
+  }
   await log(`Built ${image.manifestBlob.descriptor.digest}`);
   const outputs = await writeOutputs(image, plan.outputs);
   for (const written of outputs) await log(`Wrote ${written.output} (${written.digest})`);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { gzipBlocks } from "./compress/gzip.ts";
+import { type BlockCompressor, gzipBlocksParallel } from "./compress/gzip.ts";
 import { sha256 } from "./digest.ts";
 import type { Layer } from "./image/image.ts";
 import { type Compression, type ImageFormat, mediaTypesFor } from "./image/media_types.ts";
@@ -36,6 +36,12 @@ export interface LayerOptions extends PrepareOptions {
   compressionLevel?: number;
   /** Keep the uncompressed tar on the layer (docker-archive output needs it); default true. */
   keepTar?: boolean;
+  /**
+   * Where gzip blocks are compressed (e.g. the worker pool of
+   * `src/adapters/gzip_pool.ts`); default the calling thread. The bytes are
+   * the same either way.
+   */
+  compressor?: BlockCompressor;
 }
 
 /**
@@ -86,7 +92,10 @@ export async function layerFromTar(
       tar: keepTar ? tar : undefined,
     };
   }
-  const data = gzipBlocks(tar, { level: options.compressionLevel });
+  const data = await gzipBlocksParallel(tar, {
+    level: options.compressionLevel,
+    compressor: options.compressor,
+  });
   return {
     mediaType: types.layerGzip,
     digest: await sha256(data),
