@@ -3,7 +3,7 @@
 # with one ~64 MiB "static binary" (real executables concatenated, so it
 # compresses like one) and a few small files.
 #
-#   build:  scratchbuild on Deno, Bun and Node  vs  GNU tar | gzip -6 (the floor)
+#   build:  scratchbuild on Deno, Bun and Node  vs  GNU tar | gzip -6 (one thread)
 #           and umoci (Go: init + new + insert, gzip layer)
 #   push:   scratchbuild (Node) building and pushing to a local registry, beside
 #           skopeo copy pushing the same image from a prebuilt OCI layout
@@ -50,7 +50,7 @@ echo "== build a one-layer image (gzip level 6) =="
 measure "scratchbuild (node dist/cli.js)" node dist/cli.js "${sb_args[@]}"
 measure "scratchbuild (deno run src/cli.ts)" ./node_modules/.bin/deno run -A src/cli.ts "${sb_args[@]}"
 measure "scratchbuild (bun src/cli.ts)" ./node_modules/.bin/bun src/cli.ts "${sb_args[@]}"
-measure "GNU tar | gzip -6 (floor, no image)" bash -c "tar -C '$work/src' -cf - . | gzip -6 >'$work/out/layer.tar.gz'"
+measure "GNU tar | gzip -6 (one thread, no image)" bash -c "tar -C '$work/src' -cf - . | gzip -6 >'$work/out/layer.tar.gz'"
 if command -v umoci >/dev/null; then
   measure "umoci init+new+insert" bash -c "umoci init --layout '$work/out/l' && umoci new --image '$work/out/l:t' && umoci insert --rootless --image '$work/out/l:t' '$work/src' /"
 fi
