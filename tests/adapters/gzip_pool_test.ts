@@ -19,19 +19,11 @@ import {
 } from "../../src/compress/gzip.ts";
 import { repoRoot, type TempDir, tempDir } from "../_fixtures/tools.ts";
 import { CLI_RUNTIMES, runCli } from "../e2e/_helpers.ts";
+import { compressibleBytes } from "../_fixtures/data.ts";
 
 const MIB = 1024 * 1024;
 
-// Compressible but not trivial: a repeating pattern with a pseudo-random walk.
-function sample(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = 12345;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = i % 7 === 0 ? x >>> 24 : (i * 31) & 0xff;
-  }
-  return out;
-}
+const sample = compressibleBytes;
 
 function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);

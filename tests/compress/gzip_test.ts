@@ -8,17 +8,9 @@ import { gunzipSync, gzipSync } from "fflate";
 import { gzipBlocks, gzipBlockStream } from "../../src/compress/gzip.ts";
 import { UsageError } from "../../src/errors.ts";
 import { concatBytes } from "../../src/bytes.ts";
+import { compressibleBytes } from "../_fixtures/data.ts";
 
-// Compressible but not trivial: a repeating pattern with a pseudo-random walk.
-function sample(size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = 12345;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = i % 7 === 0 ? x >>> 24 : (i * 31) & 0xff;
-  }
-  return out;
-}
+const sample = compressibleBytes;
 
 async function streamed(data: Uint8Array, chunk: number, blockSize?: number): Promise<Uint8Array> {
   const input = new ReadableStream<Uint8Array>({

@@ -34,6 +34,7 @@ import {
 } from "../_fixtures/tools.ts";
 import { CLI_RUNTIMES, type CliRuntime, runCli } from "./_helpers.ts";
 import { pythonTarList } from "../_fixtures/readback.ts";
+import { incompressibleBytes } from "../_fixtures/data.ts";
 
 const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const HELLO_BINARY = join(repoRoot(), "testdata", "rootfs", "bin", "hello");
@@ -58,15 +59,7 @@ type SourceItem =
   | { path: string; type: "copy"; mode: number; from: string }
   | { path: string; type: "symlink"; target: string };
 
-function pseudoRandom(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = 12345;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const pseudoRandom = incompressibleBytes;
 
 const SOURCE: SourceItem[] = [
   { path: "bin", type: "dir", mode: 0o755 },

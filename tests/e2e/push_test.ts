@@ -34,6 +34,7 @@ import {
   umociUnpack,
 } from "../_fixtures/tools.ts";
 import { CLI_RUNTIMES, type CliRuntime, runCli } from "./_helpers.ts";
+import { incompressibleBytes } from "../_fixtures/data.ts";
 
 const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const ROOTFS = join(repoRoot(), "testdata", "rootfs");
@@ -58,19 +59,7 @@ function base64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 
-/** Deterministic bytes that gzip cannot shrink. */
-function pseudoRandom(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const pseudoRandom = incompressibleBytes;
 
 /** Runs `fn` for every runtime at once; waits for all of them, then throws the first failure. */
 async function forEachRuntime<T>(fn: (rt: CliRuntime, i: number) => Promise<T>): Promise<T[]> {
