@@ -121,6 +121,20 @@ run_node() {
   fi
 }
 
+# "PASSED FAILED 0" from Deno's summary line "ok | N passed (M steps) | N
+# failed (M steps)" (tests plus steps), or nothing when the log has none.
+# Deno colours it even with NO_COLOR when it thinks it is on a terminal.
+deno_summary_counts() {
+  local line tp ts tf fs
+  line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
+  [ -n "$line" ] || return 0
+  tp=$(sed -E 's/^[A-Za-z]+ \| ([0-9]+) passed.*/\1/' <<<"$line")
+  ts=$(sed -nE 's/.*passed \(([0-9]+) steps?\).*/\1/p' <<<"$line")
+  tf=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
+  fs=$(sed -nE 's/.*failed \(([0-9]+) steps?\).*/\1/p' <<<"$line")
+  echo "$((tp + ${ts:-0})) $((${tf:-0} + ${fs:-0})) 0"
+}
+
 # Deno: counts leaf tests from its JUnit report (a describe() is a test whose
 # it()s are steps; a step or a test without steps is a leaf). Falls back to
 # the summary line "ok | N passed (M steps) | N failed (M steps)".
@@ -155,16 +169,7 @@ run_deno() {
     ' "$junit" 2>/dev/null)
   fi
   if [ -z "$counts" ]; then
-    local line
-    line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
-    if [ -n "$line" ]; then
-      local tp ts tf fs
-      tp=$(sed -E 's/^[A-Za-z]+ \| ([0-9]+) passed.*/\1/' <<<"$line")
-      ts=$(sed -nE 's/.*passed \(([0-9]+) steps?\).*/\1/p' <<<"$line")
-      tf=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
-      fs=$(sed -nE 's/.*failed \(([0-9]+) steps?\).*/\1/p' <<<"$line")
-      counts="$((tp + ${ts:-0})) $((${tf:-0} + ${fs:-0})) 0"
-    fi
+    counts=$(deno_summary_counts "$log")
   fi
   if [ -n "$counts" ]; then
     PARSED[deno]=1
@@ -206,14 +211,11 @@ run_docs() {
   echo "=== deno test --doc (examples in the API docs) ==="
   timeout -k 30 "$RUNNER_TIMEOUT" ./node_modules/.bin/deno test --doc -A src/ mod.ts 2>&1 | tee "$log"
   CODE[docs]=${PIPESTATUS[0]}
-  local line
-  # Deno colours its summary even with NO_COLOR when it thinks it is on a terminal.
-  line=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)
-  if [ -n "$line" ]; then
+  local counts
+  counts=$(deno_summary_counts "$log")
+  if [ -n "$counts" ]; then
     PARSED[docs]=1
-    PASSED[docs]=$(sed -E 's/^[A-Za-z]+ \| ([0-9]+) passed.*/\1/' <<<"$line")
-    FAILED[docs]=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$line")
-    FAILED[docs]=${FAILED[docs]:-0}
+    read -r PASSED[docs] FAILED[docs] _ <<<"$counts"
     SKIPPED[docs]=0
     if [ "${CODE[docs]}" -ne 0 ] && [ "${FAILED[docs]}" -eq 0 ]; then FAILED[docs]=1; fi
   else

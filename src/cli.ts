@@ -18,7 +18,8 @@ import { readSources } from "./adapters/fs.ts";
 import { createGzipPool } from "./adapters/gzip_pool.ts";
 import { writeOutputs, type WrittenOutput } from "./adapters/output.ts";
 import * as proc from "./adapters/process.ts";
-import { createImage } from "./build.ts";
+import { createImage, type CreateImageOptions } from "./build.ts";
+import type { TarEntry } from "./tar/entry.ts";
 import { type BuildPlan, parseCommand, USAGE } from "./cli_args.ts";
 import { ScratchbuildError, UsageError } from "./errors.ts";
 import type { Image } from "./image/image.ts";
@@ -87,6 +88,43 @@ function report(image: Image, outputs: WrittenOutput[]): BuildReport {
 }
 
 /**
+ * The {@link createImage} options a plan describes (without a compressor:
+ * the CLI adds its worker pool).
+ *
+ * @example
+ * ```ts
+ * import { imageOptions } from "./cli.ts";
+ * import { parseCommand } from "./cli_args.ts";
+ * const cmd = parseCommand(["build", "testdata/rootfs", "--entrypoint", "/bin/hello"], {});
+ * if (cmd.kind === "build") console.log(imageOptions(cmd.plan, []).entrypoint); // ["/bin/hello"]
+ * ```
+ */
+export function imageOptions(plan: BuildPlan, entries: TarEntry[]): CreateImageOptions {
+  return {
+    entries,
+    format: plan.format,
+    compression: plan.compression,
+    compressionLevel: plan.compressionLevel,
+    uid: plan.owner?.uid,
+    gid: plan.owner?.gid,
+    mtime: plan.mtime,
+    platform: plan.platform,
+    entrypoint: plan.entrypoint,
+    cmd: plan.cmd,
+    env: plan.env,
+    workdir: plan.workdir,
+    user: plan.user,
+    exposedPorts: plan.exposedPorts,
+    volumes: plan.volumes,
+    labels: plan.labels,
+    stopSignal: plan.stopSignal,
+    created: plan.created,
+    annotations: plan.annotations,
+    keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
+  };
+}
+
+/**
  * Builds the image a plan describes and writes its outputs.
  *
  * @example
@@ -109,29 +147,7 @@ export async function runBuild(
   const compressor = createGzipPool();
   let image: Image;
   try {
-    image = await createImage({
-      entries,
-      compressor,
-      format: plan.format,
-      compression: plan.compression,
-      compressionLevel: plan.compressionLevel,
-      uid: plan.owner?.uid,
-      gid: plan.owner?.gid,
-      mtime: plan.mtime,
-      platform: plan.platform,
-      entrypoint: plan.entrypoint,
-      cmd: plan.cmd,
-      env: plan.env,
-      workdir: plan.workdir,
-      user: plan.user,
-      exposedPorts: plan.exposedPorts,
-      volumes: plan.volumes,
-      labels: plan.labels,
-      stopSignal: plan.stopSignal,
-      created: plan.created,
-      annotations: plan.annotations,
-      keepTar: plan.outputs.some((o) => o.kind === "docker-archive"),
-    });
+    image = await createImage({ ...imageOptions(plan, entries), compressor });
   } finally {
     await compressor.close();
   }

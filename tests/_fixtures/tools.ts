@@ -84,6 +84,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
+/** What testdata/rootfs/bin/hello prints. */
+export const HELLO_OUTPUT = "Hello from scratchbuild!\n";
+
 /** Throws (with stdout/stderr in the message) unless `result.code` is 0; returns `result`. */
 export function assertOk<T extends RunResult>(result: T, what?: string): T {
   if (result.code !== 0) {

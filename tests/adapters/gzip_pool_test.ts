@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createGzipPool, type GzipPool } from "../../src/adapters/gzip_pool.ts";
 import { readSources } from "../../src/adapters/fs.ts";
 import { parseCommand } from "../../src/cli_args.ts";
+import { imageOptions } from "../../src/cli.ts";
 import { createLayer } from "../../src/layer.ts";
 import {
   type BlockCompressor,
@@ -176,17 +177,11 @@ describe("CLI layer digests with the worker pool", () => {
       assert.equal(cmd.kind, "build");
       if (cmd.kind !== "build") return;
       const plan = cmd.plan;
-      const layer = await createLayer(await readSources(plan.sources), {
-        format: plan.format,
-        compression: plan.compression,
-        compressionLevel: plan.compressionLevel,
-        uid: plan.owner?.uid,
-        gid: plan.owner?.gid,
-        mtime: plan.mtime,
-      });
+      const options = imageOptions(plan, await readSources(plan.sources));
+      const layer = await createLayer(options.entries, options);
       const digests = new Set<string>();
       for (const rt of CLI_RUNTIMES) {
-        const started = Date.now();
+        // A CLI held open by its workers would hit runCli's timeout and fail here.
         const r = await runCli(rt, args(join(tmp.path, `out-${rt.name}`)));
         assert.equal(r.code, 0, `${rt.name}: ${r.stderr}`);
         const report = JSON.parse(r.stdout);
@@ -194,8 +189,6 @@ describe("CLI layer digests with the worker pool", () => {
         assert.equal(report.layers[0].diffID, layer.diffID, `${rt.name}: diff_id`);
         assert.equal(report.layers[0].size, layer.size, `${rt.name}: layer size`);
         digests.add(report.digest);
-        // Exits promptly: idle or closed workers do not hold the process.
-        assert.ok(Date.now() - started < 60_000, `${rt.name}: took too long`);
       }
       assert.equal(digests.size, 1, "one manifest digest across runtimes");
     });

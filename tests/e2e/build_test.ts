@@ -22,6 +22,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import {
   assertOk,
+  HELLO_OUTPUT,
   podmanStore,
   repoRoot,
   run,
@@ -36,7 +37,6 @@ import { CLI_RUNTIMES, type CliRuntime, runCli } from "./_helpers.ts";
 import { pythonTarList } from "../_fixtures/readback.ts";
 import { incompressibleBytes } from "../_fixtures/data.ts";
 
-const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const HELLO_BINARY = join(repoRoot(), "testdata", "rootfs", "bin", "hello");
 const EPOCH = 1700000000;
 const REPO_TAG = "test/hello:latest";

@@ -10,13 +10,13 @@ import { type RegistryHandle, startRegistry } from "../_fixtures/registry.ts";
 import {
   assertOk,
   type Creds,
+  HELLO_OUTPUT,
   podmanPullRun,
   repoRoot,
   skopeoInspect,
 } from "../_fixtures/tools.ts";
 
 const ROOTFS = join(repoRoot(), "testdata", "rootfs");
-const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const WRONG_PASSWORD = "Wr0ngPa55-unique-xyz";
 
 interface Inspected {

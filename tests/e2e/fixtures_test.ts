@@ -11,6 +11,7 @@ import {
   assertOk,
   buildUmociImage,
   type Creds,
+  HELLO_OUTPUT,
   podmanLoadRun,
   podmanPullRun,
   repoRoot,
@@ -21,8 +22,6 @@ import {
   tempDir,
   umociUnpack,
 } from "../_fixtures/tools.ts";
-
-const HELLO = "Hello from scratchbuild!\n";
 
 function credsOf(r: RegistryHandle): Creds | undefined {
   return r.username ? { username: r.username, password: r.password! } : undefined;
@@ -67,7 +66,7 @@ describe("test fixtures", () => {
 
   it("testdata hello binary runs and umoci unpacks the image", async () => {
     const res = assertOk(await run(join(repoRoot(), "testdata", "rootfs", "bin", "hello"), []));
-    assert.equal(res.stdout, HELLO);
+    assert.equal(res.stdout, HELLO_OUTPUT);
     const dest = join(work.path, "unpacked");
     assertOk(await umociUnpack(layout, "t", dest));
     assert.ok(existsSync(join(dest, "rootfs", "bin", "hello")));
@@ -108,7 +107,7 @@ describe("test fixtures", () => {
         }
         const pr = await podmanPullRun(ref, { creds });
         assertOk(pr.fetch, "podman pull");
-        assert.equal(assertOk(pr.run!, "podman run").stdout, HELLO);
+        assert.equal(assertOk(pr.run!, "podman run").stdout, HELLO_OUTPUT);
 
         if (!creds) {
           // Upload Location is relative only with http.relativeurls.
@@ -133,7 +132,7 @@ describe("test fixtures", () => {
     assertOk(await skopeoCopy(`oci:${layout}:t`, `docker-archive:${archive}:fixtures/hello:1`));
     const res = await podmanLoadRun(archive);
     assertOk(res.fetch, "podman load");
-    assert.equal(assertOk(res.run!, "podman run").stdout, HELLO);
+    assert.equal(assertOk(res.run!, "podman run").stdout, HELLO_OUTPUT);
   });
 
   it("token server: deny list, OAuth2 password and refresh grants, anonymous", async () => {

@@ -24,6 +24,7 @@ import { type FaultProxyHandle, startFaultProxy } from "../_fixtures/fault_proxy
 import {
   assertOk,
   type Creds,
+  HELLO_OUTPUT,
   podmanPullRun,
   repoRoot,
   type RunResult,
@@ -36,7 +37,6 @@ import {
 import { CLI_RUNTIMES, type CliRuntime, runCli } from "./_helpers.ts";
 import { incompressibleBytes } from "../_fixtures/data.ts";
 
-const HELLO_OUTPUT = "Hello from scratchbuild!\n";
 const ROOTFS = join(repoRoot(), "testdata", "rootfs");
 const HELLO_BINARY = join(ROOTFS, "bin", "hello");
 const WRONG_PASSWORD = "Wr0ngPa55-unique-xyz";
