@@ -288,6 +288,11 @@ export interface PodmanRunOptions {
   entrypoint?: string[];
   /** Environment variables (`--env K=V`). */
   env?: Record<string, string>;
+  /**
+   * `--pull` policy; default `never` (the image was pulled or loaded first).
+   * `missing` lets podman read a transport reference such as `oci-archive:FILE`.
+   */
+  pull?: "never" | "missing";
 }
 
 /** Options for {@linkcode PodmanStore.pull}. */
@@ -379,7 +384,7 @@ export function podmanStore(): PodmanStore {
         "run",
         "--rm",
         "--pull",
-        "never",
+        opts.pull ?? "never",
         "--network",
         "none",
         "--ulimit",

@@ -584,17 +584,7 @@ describe("scratchbuild build, end to end", () => {
     const direct = podmanStore();
     try {
       const res = assertOk(
-        await direct.podman([
-          "run",
-          "--rm",
-          "--network",
-          "none",
-          "--ulimit",
-          "nofile=1024:1024",
-          "--ulimit",
-          "nproc=1024:1024",
-          `oci-archive:${b.ociArchive}:latest`,
-        ]),
+        await direct.run(`oci-archive:${b.ociArchive}:latest`, { pull: "missing" }),
         "podman run oci-archive:",
       );
       assert.equal(res.stdout, HELLO_OUTPUT);
